@@ -1,0 +1,1 @@
+"""The ``texnet`` command line: a thin click front over :mod:`texturenet_plugin`."""

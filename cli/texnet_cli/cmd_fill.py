@@ -1,0 +1,60 @@
+"""``texnet fill``: a seamless tile, or the masked region of an image."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import torch
+
+from texturenet_plugin import registry
+from texturenet_plugin.device import resolve_device
+from texturenet_plugin.errors import InputError
+from texturenet_plugin.images import check_output, write_rgb
+from texturenet_plugin.synthesis import sample_tile, validate_size
+
+from .app import App, common_options
+from .options import SIZE
+
+
+def load_generator(app: App, ref: str | None):
+    """Resolve a model name or path (pulling it when the zoo knows it) and build it."""
+    reporter = app.reporter()
+    from texturenet_plugin import zoo  # local import: keeps `texnet --help` fast
+
+    path = zoo.ensure_model(ref or registry.DEFAULT_MODEL, reporter)
+    model = registry.load_model(path)
+    if model.kind != "texture":
+        raise InputError(f"model {model.name or path} is a {model.kind} model; use `texnet stylize`")
+    return model, model.build(resolve_device(app.device))
+
+
+@click.command("fill")
+@click.option("--model", "model_ref", metavar="NAME|PATH", help="Model name or .tnet file "
+              f"(default: the bundled {registry.DEFAULT_MODEL!r}).")
+@click.option("--tile", type=SIZE, default="512x512", show_default=True,
+              help="Size of the seamless tile.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--image", type=click.Path(dir_okay=False, path_type=Path),
+              help="Fill the masked region of this image instead of making a tile.")
+@click.option("--mask", type=click.Path(dir_okay=False, path_type=Path),
+              help="Greyscale mask for --image: white is filled, grey blends.")
+@click.option("--overwrite", is_flag=True, help="Allow writing over an input file.")
+@common_options
+def fill(app: App, model_ref, tile, output, seed, image, mask, overwrite):
+    """Generate a seamless texture tile, or fill the masked region of --image."""
+    if (image is None) != (mask is None):
+        raise click.UsageError("--image and --mask go together")
+    check_output(output, tuple(p for p in (image, mask) if p), overwrite)
+    if image is not None:
+        from .cmd_fill_image import fill_image
+
+        return fill_image(app, model_ref, image, mask, output, seed)
+    width, height = tile
+    validate_size(width, height)
+    _, gen = load_generator(app, model_ref)
+    with torch.inference_mode():
+        pixels = sample_tile(gen, width, height, seed, app.reporter())
+    write_rgb(pixels, output)
+    app.result(output)

@@ -1,0 +1,53 @@
+"""``texnet train texture``: train a generator from one exemplar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from texturenet_plugin.descriptors import DESCRIPTORS
+from texturenet_plugin.device import resolve_device
+from texturenet_plugin.training import PRESETS, preset
+
+from .app import App, common_options
+
+
+@click.group("train")
+def train():
+    """Train texture or style generators."""
+
+
+@train.command("texture")
+@click.argument("exemplar", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name", required=True, help="Model name (lower-case, digits, '-', '_').")
+@click.option("--preset", "preset_name", type=click.Choice(sorted(PRESETS)), default="cpu",
+              show_default=True, help="Training schedule; see README for what each costs.")
+@click.option("--descriptor", type=click.Choice(sorted(DESCRIPTORS)),
+              help="Descriptor network [default: the preset's].")
+@click.option("--iterations", type=click.IntRange(1), help="Override the preset's iterations.")
+@click.option("--batch-size", type=click.IntRange(1), help="Override the preset's batch size.")
+@click.option("--size", type=click.IntRange(32, 2048), help="Override the training sample side.")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Override the rate.")
+@click.option("--checkpoint-every", type=click.IntRange(1), help="Iterations between checkpoints.")
+@click.option("--seed", type=int, help="Training seed [default: the preset's].")
+@click.option("--resume", is_flag=True, help="Continue from the last checkpoint of NAME.")
+@click.option("--restart", is_flag=True, help="Discard an existing checkpoint of NAME.")
+@click.option("--title", default="", help="Human-readable title for the model card.")
+@click.option("--license", "license_", default="unknown", show_default=True,
+              help="License of the exemplar (stored in the model).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the .tnet here instead of the user models folder.")
+@common_options
+def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterations, batch_size,
+                      size, lr, checkpoint_every, seed, resume, restart, title, license_, output):
+    """Train a texture generator from EXEMPLAR (Ctrl-C saves a checkpoint; --resume continues)."""
+    from texturenet_plugin.texture_training import ModelCard, train_texture_model
+
+    config = preset(preset_name, descriptor=descriptor, iterations=iterations,
+                    batch_size=batch_size, size=size, lr=lr, checkpoint_every=checkpoint_every,
+                    seed=seed).validate()
+    card = ModelCard(name=name, title=title, license=license_, source=exemplar.name)
+    path = train_texture_model(exemplar, card, config, app.reporter(), resume=resume,
+                               device=resolve_device(app.device), output=output, restart=restart)
+    app.result(path)

@@ -1,0 +1,1 @@
+"""Source of the Krita plug-in, shipped as package data for `texnet plugins install krita`."""

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import torch
+
+from texturenet_plugin.losses import content_loss, gram_matrix, normalize_gradient, texture_loss
+
+
+def test_gram_matrix_by_hand():
+    # Two channels on a 1×2 image: f0 = [1, 2], f1 = [3, 4].
+    f = torch.tensor([[[[1.0, 2.0]], [[3.0, 4.0]]]])
+    expected = torch.tensor([[[5.0, 11.0], [11.0, 25.0]]]) / (2 * 1 * 2)
+    assert torch.allclose(gram_matrix(f), expected)
+
+
+def test_texture_loss_by_hand():
+    f = torch.tensor([[[[1.0, 2.0]], [[3.0, 4.0]]]])
+    target = torch.zeros(2, 2)
+    target[0, 0] = 1.0
+    g = gram_matrix(f)[0]
+    expected = ((g - target) ** 2).sum()
+    loss = texture_loss({"relu1_1": f}, {"relu1_1": target})
+    assert torch.allclose(loss, expected.view(1))
+    assert torch.allclose(texture_loss({"relu1_1": f}, {"relu1_1": gram_matrix(f)[0]}),
+                          torch.zeros(1))
+
+
+def test_texture_loss_sums_layers_with_weights():
+    a, b = torch.rand(1, 3, 4, 4), torch.rand(1, 5, 2, 2)
+    ta, tb = torch.rand(3, 3), torch.rand(5, 5)
+    la = texture_loss({"a": a}, {"a": ta})
+    lb = texture_loss({"b": b}, {"b": tb})
+    both = texture_loss({"a": a, "b": b}, {"a": ta, "b": tb}, weights={"b": 2.0})
+    assert torch.allclose(both, la + 2 * lb)
+
+
+def test_normalized_gradient_has_unit_l1_norm_per_sample():
+    x = torch.rand(2, 3, 4, 4, requires_grad=True)
+    (normalize_gradient(x) * torch.rand(2, 3, 4, 4) * 1000).sum().backward()
+    assert torch.allclose(x.grad.abs().flatten(1).sum(1), torch.ones(2), atol=1e-5)
+
+
+def test_content_loss_zero_for_identical_and_positive_otherwise():
+    f = torch.rand(2, 4, 3, 3)
+    assert torch.allclose(content_loss({"r": f}, {"r": f}), torch.zeros(2))
+    assert (content_loss({"r": f}, {"r": f + 1}) > 0).all()

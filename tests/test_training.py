@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from texturenet_plugin.checkpoint import checkpoint_path
+from texturenet_plugin.descriptors import load_descriptor
+from texturenet_plugin.errors import Cancelled, InputError
+from texturenet_plugin.progress import Reporter
+from texturenet_plugin.training import TrainConfig, preset, train_texture
+
+TINY = TrainConfig(iterations=30, batch_size=2, size=32, lr=0.05, lr_decay_start=20,
+                   lr_decay_every=5, descriptor="random", scales=3, checkpoint_every=10,
+                   layers=("relu1_1", "relu2_1", "relu3_1"))
+
+
+def stripes(size: int = 48) -> torch.Tensor:
+    y = torch.arange(size).float()
+    img = torch.stack([(torch.sin(y / 2)[:, None] * torch.ones(size)) * 0.5 + 0.5] * 3)
+    img[1] *= 0.3
+    return img
+
+
+def test_short_training_lowers_the_texture_loss(tmp_path):
+    state = train_texture(stripes(), load_descriptor("random"), TINY, tmp_path / "run")
+    first, last = np.mean(state.history[:3]), np.mean(state.history[-3:])
+    assert last < 0.5 * first
+    assert not state.generator.training  # calibrated and ready to sample
+
+
+def test_resume_continues_exactly(tmp_path):
+    desc = load_descriptor("random")
+    straight = train_texture(stripes(), desc, TINY, tmp_path / "a")
+    first_half = TrainConfig(**{**TINY.__dict__, "iterations": 10})
+    train_texture(stripes(), desc, first_half, tmp_path / "b")
+    resumed = train_texture(stripes(), desc, TINY, tmp_path / "b", resume=True)
+    assert resumed.iteration == 30
+    np.testing.assert_allclose(resumed.history, straight.history, rtol=1e-4)
+
+
+def test_cancel_saves_a_checkpoint(tmp_path):
+    reporter = Reporter()
+
+    def cancel_at_7(progress):
+        if progress.done == 7:
+            reporter.token.cancel()
+
+    reporter.callback = cancel_at_7
+    with pytest.raises(Cancelled):
+        train_texture(stripes(), load_descriptor("random"), TINY, tmp_path / "run", reporter)
+    saved = torch.load(checkpoint_path(tmp_path / "run"), weights_only=True)
+    assert saved["iteration"] == 7
+
+
+def test_resume_refuses_changed_settings(tmp_path):
+    desc = load_descriptor("random")
+    train_texture(stripes(), desc, TrainConfig(**{**TINY.__dict__, "iterations": 2}), tmp_path)
+    changed = TrainConfig(**{**TINY.__dict__, "lr": 0.01})
+    with pytest.raises(InputError, match="lr"):
+        train_texture(stripes(), desc, changed, tmp_path, resume=True)
+
+
+def test_paper_preset_is_the_papers_schedule():
+    paper = preset("paper")
+    assert (paper.iterations, paper.batch_size, paper.size, paper.lr) == (2000, 16, 256, 0.1)
+    assert paper.lr_at(999) == 0.1
+    assert paper.lr_at(1000) == pytest.approx(0.07)
+    assert paper.lr_at(1200) == pytest.approx(0.049)
+    with pytest.raises(InputError):
+        preset("fast")

@@ -1,0 +1,64 @@
+"""Training checkpoints: ``run_dir/checkpoint.pt``, written atomically, read weights-only."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from .errors import InputError, ModelError
+
+CHECKPOINT = "checkpoint.pt"
+# Settings that may change between a run and its resumption without invalidating it.
+RESUMABLE_CHANGES = {"iterations", "checkpoint_every"}
+
+
+def checkpoint_path(run_dir: Path) -> Path:
+    return Path(run_dir) / CHECKPOINT
+
+
+def save_checkpoint(run_dir: Path, state, config) -> Path:
+    path = checkpoint_path(run_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{CHECKPOINT}.{os.getpid()}.part")
+    payload = {
+        "iteration": state.iteration,
+        "generator": state.generator.state_dict(),
+        "optimizer": state.optimizer.state_dict(),
+        "rng": state.rng.get_state(),
+        "history": list(state.history),
+        "seconds": state.seconds,
+        "config": config.to_dict(),
+    }
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def load_checkpoint(run_dir: Path, state, config) -> None:
+    """Restore ``state`` in place; refuse a checkpoint made with different settings."""
+    path = checkpoint_path(run_dir)
+    if not path.is_file():
+        raise InputError(f"--resume: no checkpoint at {path}; start without --resume")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ModelError(f"checkpoint {path} is unreadable ({exc}); delete it to start over") from exc
+    _check_compatible(payload["config"], config.to_dict(), path)
+    state.generator.load_state_dict(payload["generator"])
+    state.optimizer.load_state_dict(payload["optimizer"])
+    state.rng.set_state(payload["rng"])
+    state.iteration = int(payload["iteration"])
+    state.history = list(payload["history"])
+    state.seconds = float(payload.get("seconds", 0.0))
+
+
+def _check_compatible(saved: dict, current: dict, path: Path) -> None:
+    for key, value in current.items():
+        if key in RESUMABLE_CHANGES or saved.get(key) == value:
+            continue
+        raise InputError(
+            f"--resume: checkpoint {path} was made with {key}={saved.get(key)!r}, "
+            f"now {key}={value!r}; use the same settings or start a new run"
+        )

@@ -1,0 +1,79 @@
+"""Gram matrices, the texture loss (paper eq. 5) and the content loss (eq. 6)."""
+
+from __future__ import annotations
+
+import torch
+
+
+def gram_matrix(features: torch.Tensor) -> torch.Tensor:
+    """``features`` (B, C, H, W) -> (B, C, C): inner products of channels, divided by C·H·W."""
+    b, c, h, w = features.shape
+    flat = features.reshape(b, c, h * w)
+    return torch.bmm(flat, flat.transpose(1, 2)) / (c * h * w)
+
+
+class _NormalizeGrad(torch.autograd.Function):
+    """Identity forward; backward divides the gradient by its L1 norm (per sample).
+
+    The authors' code normalizes each loss layer's gradient this way so every layer pulls with
+    the same strength whatever its scale; the paper's text does not mention it.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        norm = grad.abs().flatten(1).sum(1).clamp_min(1e-8)
+        return grad / norm.view(-1, *([1] * (grad.dim() - 1)))
+
+
+def normalize_gradient(x: torch.Tensor) -> torch.Tensor:
+    return _NormalizeGrad.apply(x)
+
+
+def texture_loss(
+    features: dict[str, torch.Tensor],
+    target_grams: dict[str, torch.Tensor],
+    weights: dict[str, float] | None = None,
+    normalize_grads: bool = False,
+) -> torch.Tensor:
+    """Σ_l w_l ||G_l(x) − G_l(x0)||² per sample -> (B,). ``target_grams`` are (1, C, C) or (C, C)."""
+    total = None
+    for name, target in target_grams.items():
+        feat = features[name]
+        if normalize_grads:
+            feat = normalize_gradient(feat)
+        diff = gram_matrix(feat) - target.reshape(1, *target.shape[-2:])
+        term = diff.pow(2).sum(dim=(1, 2)) * (weights or {}).get(name, 1.0)
+        total = term if total is None else total + term
+    if total is None:
+        raise ValueError("texture_loss needs at least one layer")
+    return total
+
+
+def content_loss(
+    features: dict[str, torch.Tensor],
+    targets: dict[str, torch.Tensor],
+    normalize_grads: bool = False,
+) -> torch.Tensor:
+    """Σ_l ||F_l(x) − F_l(y)||², as a mean over elements (so it is size independent) -> (B,).
+
+    Departure: the paper sums; we average so α does not depend on the image size.
+    """
+    total = None
+    for name, target in targets.items():
+        feat = features[name]
+        if normalize_grads:
+            feat = normalize_gradient(feat)
+        term = (feat - target).pow(2).flatten(1).mean(1)
+        total = term if total is None else total + term
+    if total is None:
+        raise ValueError("content_loss needs at least one layer")
+    return total
+
+
+def target_grams(features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Gram matrices of the exemplar's features, averaged over a batch of views -> (C, C)."""
+    return {name: gram_matrix(f).mean(0).detach() for name, f in features.items()}

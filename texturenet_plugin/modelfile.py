@@ -1,0 +1,103 @@
+"""The ``.tnet`` model file (DESIGN.md §6): one ``torch.save`` dict, read only with
+``torch.load(..., weights_only=True)``. All format migrations live in :func:`_migrate`."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from .errors import ModelError
+from .generator import Generator, GeneratorSpec
+
+FORMAT = "texnet-generator"
+VERSION = 1
+KINDS = ("texture", "style")
+
+
+@dataclass
+class ModelFile:
+    """A generator's architecture, weights and metadata (name, title, license, source, …)."""
+
+    kind: str
+    spec: GeneratorSpec
+    state_dict: dict[str, torch.Tensor]
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name", ""))
+
+    def build(self, device: torch.device | str = "cpu") -> Generator:
+        """The generator in eval mode, on ``device``."""
+        model = Generator(self.spec)
+        try:
+            model.load_state_dict(self.state_dict)
+        except RuntimeError as exc:
+            raise ModelError(f"model {self.name!r}: weights do not fit its architecture") from exc
+        return model.eval().to(device)
+
+
+def to_payload(model: ModelFile) -> dict:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "kind": model.kind,
+        "arch": model.spec.to_dict(),
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict.items()},
+        "meta": model.meta,
+    }
+
+
+def save_model(model: ModelFile, path: str | Path) -> Path:
+    """Write atomically (temp file in the same folder, then ``os.replace``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(to_payload(model), tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def load_model(path: str | Path) -> ModelFile:
+    """Read a ``.tnet`` file safely; clear errors for missing, corrupt or unknown files."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"model file {path} does not exist")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ModelError(f"{path} is not a readable texnet model ({type(exc).__name__})") from exc
+    return from_payload(payload, str(path))
+
+
+def from_payload(payload: object, origin: str) -> ModelFile:
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelError(f"{origin} is not a texnet model file")
+    payload = _migrate(payload, origin)
+    if payload.get("kind") not in KINDS:
+        raise ModelError(f"{origin}: unknown model kind {payload.get('kind')!r}")
+    try:
+        spec = GeneratorSpec.from_dict(payload["arch"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"{origin}: invalid architecture ({exc})") from exc
+    return ModelFile(payload["kind"], spec, payload["state_dict"], dict(payload.get("meta", {})))
+
+
+def _migrate(payload: dict, origin: str) -> dict:
+    """Bring older versions up to date; refuse newer ones with a clear message."""
+    version = payload.get("version")
+    if not isinstance(version, int) or version > VERSION:
+        raise ModelError(
+            f"{origin} uses model format version {version!r}; this texnet reads up to "
+            f"{VERSION}: upgrade texnet (pip install -U texnet)"
+        )
+    return payload

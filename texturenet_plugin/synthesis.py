@@ -1,0 +1,103 @@
+"""Sampling trained texture generators: seamless tiles of any size, and canvas windows.
+
+Tiles whose sides are multiples of the generator's lattice (32 for K=6) are computed window by
+window (:mod:`.windowed`), so memory stays bounded whatever the size and the output buffer is
+the only thing that grows. Other sizes are computed in one pass with the irregular nearest
+upsampling of :mod:`.generator` (still seamless), up to ``ONE_PASS_MAX_PIXELS``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .errors import InputError
+from .generator import Generator
+from .noise import periodic_noise
+from .progress import Reporter
+from .windowed import WindowEvaluator, supports_windows
+
+MAX_SIDE = 65536
+ONE_PASS_MAX_PIXELS = 2048 * 2048
+DEFAULT_WINDOW = 512
+
+
+def validate_size(width: int, height: int) -> None:
+    for label, value in (("width", width), ("height", height)):
+        if not 1 <= value <= MAX_SIDE:
+            raise InputError(f"tile {label} {value} is out of range 1..{MAX_SIDE}")
+
+
+def round_to_lattice(value: int, lattice: int) -> int:
+    return max(lattice, round(value / lattice) * lattice)
+
+
+def to_uint8(image: torch.Tensor) -> np.ndarray:
+    """(3, H, W) float in [0, 1] -> (H, W, 3) uint8, rounding to nearest."""
+    return (image.clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+
+
+def _windows(height: int, width: int, step: int):
+    for top in range(0, height, step):
+        for left in range(0, width, step):
+            yield top, left, min(top + step, height), min(left + step, width)
+
+
+def render_windows(
+    evaluator: WindowEvaluator, origin: tuple[int, int], height: int, width: int,
+    out: np.ndarray, reporter: Reporter, window: int = DEFAULT_WINDOW,
+) -> np.ndarray:
+    """Fill ``out`` (H, W, 3) uint8 with the sample at canvas ``origin`` (top, left)."""
+    spans = list(_windows(height, width, window))
+    for i, (top, left, bottom, right) in enumerate(spans):
+        reporter.report("synthesize", i, len(spans), f"window {i + 1}/{len(spans)}")
+        rows = (origin[0] + top, origin[0] + bottom)
+        cols = (origin[1] + left, origin[1] + right)
+        out[top:bottom, left:right] = to_uint8(evaluator.image(rows, cols)[0])
+    reporter.report("synthesize", len(spans), len(spans), "done")
+    return out
+
+
+def sample_tile(
+    gen: Generator, width: int, height: int, seed: int = 0,
+    reporter: Reporter | None = None, window: int = DEFAULT_WINDOW,
+) -> np.ndarray:
+    """A seamless (periodic) tile of exactly width × height -> (H, W, 3) uint8."""
+    validate_size(width, height)
+    reporter = reporter or Reporter()
+    lattice = gen.spec.lattice
+    if supports_windows(gen) and height % lattice == 0 and width % lattice == 0:
+        evaluator = WindowEvaluator(gen, [seed], period=(height, width))
+        out = np.empty((height, width, 3), dtype=np.uint8)
+        return render_windows(evaluator, (0, 0), height, width, out, reporter, window)
+    if width * height > ONE_PASS_MAX_PIXELS:
+        raise InputError(
+            f"tiles larger than {ONE_PASS_MAX_PIXELS} pixels must have sides that are multiples "
+            f"of {lattice} to stay seamless in bounded memory; try "
+            f"{round_to_lattice(width, lattice)}x{round_to_lattice(height, lattice)}"
+        )
+    reporter.report("synthesize", 0, 1, "one pass")
+    device = next(gen.parameters()).device
+    noise = [z.to(device) for z in periodic_noise([seed], height, width, gen.spec.scales)]
+    with torch.no_grad():
+        image = gen(noise)[0]
+    reporter.report("synthesize", 1, 1, "done")
+    return to_uint8(image)
+
+
+def sample_canvas(
+    gen: Generator, box: tuple[int, int, int, int], seed: int = 0,
+    reporter: Reporter | None = None, window: int = DEFAULT_WINDOW,
+) -> np.ndarray:
+    """The non-periodic texture plane of ``seed`` on canvas box (left, top, right, bottom).
+
+    Every call with the same seed sees the same infinite plane, so fills of neighbouring boxes
+    line up exactly.
+    """
+    left, top, right, bottom = box
+    if right <= left or bottom <= top:
+        raise InputError(f"empty box {box}")
+    evaluator = WindowEvaluator(gen, [seed], period=None)
+    out = np.empty((bottom - top, right - left, 3), dtype=np.uint8)
+    return render_windows(evaluator, (top, left), bottom - top, right - left, out,
+                          reporter or Reporter(), window)

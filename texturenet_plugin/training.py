@@ -1,0 +1,201 @@
+"""Training a texture generator against a fixed descriptor (paper §3.2 and §4).
+
+Checkpoints are written every ``checkpoint_every`` iterations and when cancelled; ``resume``
+continues from the last one bit for bit (optimizer state and RNG included).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import torch
+
+from .checkpoint import load_checkpoint, save_checkpoint
+from .descriptor import TEXTURE_LAYERS, Descriptor
+from .errors import Cancelled, InputError
+from .generator import Generator, GeneratorSpec
+from .losses import target_grams, texture_loss
+from .noise import random_noise
+from .progress import Reporter
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every training default lives here; the CLI shows these values, never restates them."""
+
+    iterations: int = 2000
+    batch_size: int = 16
+    size: int = 256  # side of the generated training samples
+    lr: float = 0.1
+    lr_decay_start: int = 1000  # ×lr_decay here and every lr_decay_every iterations after
+    lr_decay_every: int = 200
+    lr_decay: float = 0.7
+    exemplar_max_side: int = 256  # the exemplar is downscaled to this before computing Grams
+    descriptor: str = "vgg19"
+    pool: str = "max"
+    layers: tuple[str, ...] = TEXTURE_LAYERS
+    normalize_grads: bool = True  # the authors' per-layer gradient normalisation
+    scales: int = 6
+    norm: str = "batch"
+    checkpoint_every: int = 50
+    seed: int = 0
+
+    def validate(self) -> "TrainConfig":
+        checks = {
+            "iterations": self.iterations >= 1,
+            "batch_size": self.batch_size >= 1,
+            "size": 2**self.scales <= self.size <= 2048,  # BatchNorm needs >1 cell at the top
+            "lr": self.lr > 0,
+            "checkpoint_every": self.checkpoint_every >= 1,
+        }
+        bad = [k for k, ok in checks.items() if not ok]
+        if bad:
+            raise InputError(f"invalid training setting {bad[0]}={getattr(self, bad[0])!r}")
+        return self
+
+    def lr_at(self, iteration: int) -> float:
+        if iteration < self.lr_decay_start:
+            return self.lr
+        steps = 1 + (iteration - self.lr_decay_start) // self.lr_decay_every
+        return self.lr * self.lr_decay**steps
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["layers"] = list(self.layers)
+        return data
+
+
+PRESETS: dict[str, TrainConfig] = {
+    # The paper's schedule (§4). Hours on a CPU; about two hours on a 2015 GPU.
+    "paper": TrainConfig(),
+    # Tuned for a 2-core CPU: smaller samples and batches, more iterations at a lower rate.
+    # See docs/training-notes.md for the experiments behind these numbers.
+    "cpu": TrainConfig(
+        iterations=800, batch_size=4, size=128, lr=0.05, lr_decay_start=500,
+        lr_decay_every=100, lr_decay=0.7, descriptor="vgg16-hed", checkpoint_every=50,
+    ),
+}
+
+
+def preset(name: str, **overrides) -> TrainConfig:
+    if name not in PRESETS:
+        raise InputError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return replace(PRESETS[name], **{k: v for k, v in overrides.items() if v is not None})
+
+
+@dataclass
+class TrainState:
+    generator: Generator
+    optimizer: torch.optim.Optimizer
+    rng: torch.Generator
+    iteration: int = 0
+    history: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def exemplar_grams(descriptor: Descriptor, exemplar: torch.Tensor, config: TrainConfig):
+    """Target Grams of the exemplar (3, H, W) in [0, 1], downscaled to ``exemplar_max_side``."""
+    image = exemplar.unsqueeze(0)
+    side = max(image.shape[-2:])
+    if side > config.exemplar_max_side:
+        scale = config.exemplar_max_side / side
+        image = torch.nn.functional.interpolate(
+            image, scale_factor=scale, mode="bilinear", antialias=True, align_corners=False
+        )
+    with torch.no_grad():
+        return target_grams(descriptor(image.clamp(0, 1), config.layers))
+
+
+def new_state(config: TrainConfig, device: torch.device) -> TrainState:
+    torch.manual_seed(config.seed)
+    gen = Generator(GeneratorSpec(scales=config.scales, norm=config.norm)).to(device)
+    opt = torch.optim.Adam(gen.parameters(), lr=config.lr)
+    return TrainState(gen, opt, torch.Generator().manual_seed(config.seed))
+
+
+def train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainConfig) -> float:
+    """One Adam step on a fresh batch of noise; returns the batch's mean texture loss."""
+    for group in state.optimizer.param_groups:
+        group["lr"] = config.lr_at(state.iteration)
+    device = next(state.generator.parameters()).device
+    noise = random_noise(
+        config.batch_size, config.size, config.size, config.scales,
+        generator=state.rng, device=device,
+    )
+    state.generator.train()
+    images = state.generator(noise)
+    features = descriptor(images, config.layers)
+    loss = texture_loss(features, grams, normalize_grads=config.normalize_grads).mean()
+    state.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    state.optimizer.step()
+    state.iteration += 1
+    return float(loss.detach())
+
+
+def train_texture(
+    exemplar: torch.Tensor,
+    descriptor: Descriptor,
+    config: TrainConfig,
+    run_dir: Path,
+    reporter: Reporter | None = None,
+    resume: bool = False,
+    device: torch.device | str = "cpu",
+) -> TrainState:
+    """Train (or resume) until ``config.iterations``; checkpoints into ``run_dir``."""
+    reporter, device = reporter or Reporter(), torch.device(device)
+    config.validate()
+    descriptor = descriptor.to(device)
+    grams = exemplar_grams(descriptor, exemplar.to(device), config)
+    state = new_state(config, device)
+    if resume:
+        load_checkpoint(run_dir, state, config)
+    try:
+        while state.iteration < config.iterations:
+            reporter.check()
+            start = time.perf_counter()
+            state.history.append(train_step(state, descriptor, grams, config))
+            state.seconds += time.perf_counter() - start
+            _report(reporter, state, config)
+            if state.iteration % config.checkpoint_every == 0:
+                save_checkpoint(run_dir, state, config)
+    except (Cancelled, KeyboardInterrupt):
+        save_checkpoint(run_dir, state, config)
+        raise
+    save_checkpoint(run_dir, state, config)
+    calibrate_batchnorm(state.generator, config, device)
+    return state
+
+
+def _report(reporter: Reporter, state: TrainState, config: TrainConfig) -> None:
+    loss = state.history[-1]
+    reporter.report(
+        "train", state.iteration, config.iterations, f"loss {loss:.4g}",
+        loss=loss, lr=config.lr_at(state.iteration - 1), seconds=state.seconds,
+    )
+
+
+@torch.no_grad()
+def calibrate_batchnorm(gen: Generator, config: TrainConfig, device, batches: int = 16) -> None:
+    """Replace running BatchNorm statistics by exact averages over fresh noise.
+
+    The running averages trail the weights while the learning rate is high; sampling uses
+    eval mode (needed for exact tiled synthesis), so the statistics must match the final weights.
+    """
+    norms = [m for m in gen.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    if not norms:
+        return
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average
+    gen.train()
+    rng = torch.Generator().manual_seed(config.seed + 1)
+    for _ in range(batches):
+        noise = random_noise(config.batch_size, config.size, config.size, config.scales,
+                             generator=rng, device=device)
+        gen(noise)
+    for m in norms:
+        m.momentum = 0.1
+    gen.eval()
