@@ -1,19 +1,21 @@
-"""``texnet models``: list, inspect and remove models."""
+"""``texnet models``: list, pull, inspect, remove, verify and publish models; manage indexes."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
 from texturenet_plugin import config, registry
-from texturenet_plugin.errors import InputError
+from texturenet_plugin.errors import ModelError
 from texturenet_plugin.modelfile import load_model
 
-from .app import echo_json
+from .app import App, common_options, echo_json
 
 
 @click.group("models")
 def models():
-    """List, inspect and manage models."""
+    """List, download, inspect and share models."""
 
 
 def describe(entry: registry.LocalModel) -> dict:
@@ -27,11 +29,28 @@ def describe(entry: registry.LocalModel) -> dict:
     }
 
 
+def remote_rows(local: set[str]) -> list[dict]:
+    """Index entries not on this machine (network indexes are skipped when offline)."""
+    from texturenet_plugin import zoo
+
+    lookup = zoo.remote_models()
+    for problem in lookup.problems:
+        click.echo(f"warning: {problem}", err=True)
+    if lookup.skipped:
+        click.echo(f"note: TEXNET_OFFLINE is set; skipped {', '.join(lookup.skipped)}", err=True)
+    return [dict(entry.to_dict(), where="index") for entry in lookup.entries.values()
+            if entry.name not in local]
+
+
 @models.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable list on stdout.")
-def list_models(as_json):
-    """Models on this machine (bundled, trained by you, downloaded)."""
+@click.option("--remote", is_flag=True, help="Also list models the indexes offer.")
+def list_models(as_json, remote):
+    """Models on this machine (bundled, trained by you, downloaded); --remote adds the ones
+    the indexes offer (where: index)."""
     rows = [describe(entry) for entry in registry.list_local()]
+    if remote:
+        rows += remote_rows({row["name"] for row in rows})
     if as_json:
         echo_json(rows)
         return
@@ -39,27 +58,118 @@ def list_models(as_json):
         click.echo(f"{row['name']:<24} {row['kind']:<8} {row['where']:<8} {row['title']}")
 
 
+@models.command("pull")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Download again even if a verified copy exists.")
+@common_options
+def pull(app: App, name, force):
+    """Download a model named by an index into the cache (verified, resumable)."""
+    from texturenet_plugin import zoo
+
+    result = zoo.pull(name, app.reporter(), force=force)
+    if result.action != "downloaded":
+        app.info(f"{name}: {result.action}, nothing downloaded")
+    app.result(result.path)
+
+
 @models.command("info")
 @click.argument("name")
 def info(name):
-    """Everything stored about a model (JSON)."""
-    model = registry.load(name)
+    """Everything stored about a model (JSON); for a model not yet pulled, its index entry."""
+    from texturenet_plugin import zoo
+    from texturenet_plugin.download import sha256_file
+
+    path = registry.find_local(name)
+    if path is None:
+        entry = zoo.find_entry(name)
+        echo_json(dict(entry.to_dict(), installed=False))
+        return
+    model = load_model(path)
     meta = {k: v for k, v in model.meta.items() if k != "preview"}
     echo_json({"kind": model.kind, "arch": model.spec.to_dict(), "meta": meta,
-               "path": str(registry.resolve(name))})
+               "path": str(path), "installed": True, "bytes": path.stat().st_size,
+               "sha256": sha256_file(path), "record": zoo.read_record(path)})
 
 
 @models.command("rm")
 @click.argument("name")
 def rm(name):
     """Remove a downloaded or user-trained model (bundled ones cannot be removed)."""
-    path = registry.find_local(registry.validate_name(name))
-    if path is None:
-        raise InputError(f"no model named {name!r} on this machine")
-    if path.parent == registry.bundled_dir():
-        raise InputError(f"{name!r} is bundled with texnet and cannot be removed")
-    path.unlink()
-    click.echo(f"removed {path}", err=True)
+    from texturenet_plugin import zoo
+
+    for path in zoo.remove(name):
+        click.echo(f"removed {path}", err=True)
+
+
+@models.command("verify")
+@click.option("--delete", is_flag=True, help="Delete corrupt downloads and partial files.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report on stdout.")
+def verify(delete, as_json):
+    """Re-hash every model on this machine; exit code 4 if corrupt files remain."""
+    from texturenet_plugin.verify import verify_all
+
+    checks = verify_all(delete)
+    if as_json:
+        echo_json([check.to_dict() for check in checks])
+    else:
+        for check in checks:
+            gone = " (deleted)" if check.deleted else ""
+            click.echo(f"{check.status:<10} {check.where:<8} {check.name:<24} "
+                       f"{check.detail}{gone}")
+    bad = [c for c in checks if c.status == "corrupt" and not c.deleted]
+    if bad:
+        hint = ("reinstall texnet for bundled files" if any(c.where == "bundled" for c in bad)
+                else "run `texnet models verify --delete`, then pull again")
+        raise ModelError(f"{len(bad)} corrupt model file(s): {hint}")
+
+
+@models.command("publish")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--base-url", metavar="URL",
+              help="Absolute URL the files will be served from (default: relative URLs, so "
+                   "the index works wherever the folder is served).")
+def publish(folder, base_url):
+    """Write FOLDER/index.json for the .tnet files in FOLDER (serve it from any web server)."""
+    from texturenet_plugin.publish import publish as write_index
+
+    target = write_index(folder, base_url)
+    click.echo(str(target))
+
+
+@models.group("index")
+def index_group():
+    """The extra indexes stored in the config file (TEXNET_INDEX adds more)."""
+
+
+@index_group.command("add")
+@click.argument("url")
+def index_add(url):
+    """Remember an index URL (http://, https:// or file://)."""
+    from texturenet_plugin.index import add_index
+
+    added = add_index(url)
+    click.echo(f"{'added' if added else 'already listed'}: {url} ({config.config_file()})",
+               err=True)
+
+
+@index_group.command("rm")
+@click.argument("url")
+def index_rm(url):
+    """Forget an index URL."""
+    from texturenet_plugin.index import remove_index
+
+    if not remove_index(url):
+        raise click.ClickException(f"{url} is not in {config.config_file()}")
+    click.echo(f"removed: {url}", err=True)
+
+
+@index_group.command("list")
+def index_list():
+    """Every index in lookup order (bundled, TEXNET_INDEX, config file)."""
+    from texturenet_plugin.index import all_indexes
+
+    for url in all_indexes():
+        click.echo(url)
 
 
 @models.command("path")
