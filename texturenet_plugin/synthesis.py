@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from .errors import InputError
+from .fast import fast_generator
 from .generator import Generator
 from .noise import periodic_noise
 from .progress import Reporter
@@ -60,14 +61,17 @@ def render_windows(
 
 def sample_tile(
     gen: Generator, width: int, height: int, seed: int = 0,
-    reporter: Reporter | None = None, window: int = DEFAULT_WINDOW,
+    reporter: Reporter | None = None, window: int = DEFAULT_WINDOW, precision: str = "float32",
 ) -> np.ndarray:
-    """A seamless (periodic) tile of exactly width × height -> (H, W, 3) uint8."""
+    """A seamless (periodic) tile of exactly width × height -> (H, W, 3) uint8.
+
+    ``precision``: compute type of :mod:`.fast` (float32, bfloat16, float16 on CUDA).
+    """
     validate_size(width, height)
     reporter = reporter or Reporter()
     lattice = gen.spec.lattice
     if supports_windows(gen) and height % lattice == 0 and width % lattice == 0:
-        evaluator = WindowEvaluator(gen, [seed], period=(height, width))
+        evaluator = WindowEvaluator(gen, [seed], period=(height, width), precision=precision)
         out = np.empty((height, width, 3), dtype=np.uint8)
         return render_windows(evaluator, (0, 0), height, width, out, reporter, window)
     if width * height > ONE_PASS_MAX_PIXELS:
@@ -80,14 +84,14 @@ def sample_tile(
     device = next(gen.parameters()).device
     noise = [z.to(device) for z in periodic_noise([seed], height, width, gen.spec.scales)]
     with torch.no_grad():
-        image = gen(noise)[0]
+        image = fast_generator(gen, precision)(noise)[0]
     reporter.report("synthesize", 1, 1, "done")
     return to_uint8(image)
 
 
 def sample_canvas(
     gen: Generator, box: tuple[int, int, int, int], seed: int = 0,
-    reporter: Reporter | None = None, window: int = DEFAULT_WINDOW,
+    reporter: Reporter | None = None, window: int = DEFAULT_WINDOW, precision: str = "float32",
 ) -> np.ndarray:
     """The non-periodic texture plane of ``seed`` on canvas box (left, top, right, bottom).
 
@@ -97,7 +101,7 @@ def sample_canvas(
     left, top, right, bottom = box
     if right <= left or bottom <= top:
         raise InputError(f"empty box {box}")
-    evaluator = WindowEvaluator(gen, [seed], period=None)
+    evaluator = WindowEvaluator(gen, [seed], period=None, precision=precision)
     out = np.empty((bottom - top, right - left, 3), dtype=np.uint8)
     return render_windows(evaluator, (top, left), bottom - top, right - left, out,
                           reporter or Reporter(), window)

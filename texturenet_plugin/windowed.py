@@ -13,11 +13,10 @@ coordinates so the sample is periodic; it must be a multiple of the generator's 
 from __future__ import annotations
 
 import torch
-from torch import nn
 from torch.nn import functional as F
 
-from .generator import ConvBlock, Generator, Join
-from .noise import noise_window
+from .fast import FastGenerator, noise_window_nhwc, run_block
+from .generator import Generator
 
 Span = tuple[int, int]
 
@@ -31,39 +30,33 @@ def _grow(span: Span, by: int) -> Span:
     return span[0] - by, span[1] + by
 
 
-def _block_valid(block: ConvBlock, x: torch.Tensor) -> torch.Tensor:
-    """A conv block without padding: the output window shrinks by 1 per side per 3×3 conv."""
-    for layer in block:
-        if isinstance(layer, nn.Conv2d):
-            x = F.conv2d(x, layer.weight, layer.bias)
-        else:
-            x = layer(x)
-    return x
-
-
-def _join_window(join: Join, coarse: torch.Tensor, coarse_start: Span, fine: torch.Tensor,
+def _join_window(coarse: torch.Tensor, coarse_start: Span, fine: torch.Tensor,
                  fine_start: Span) -> torch.Tensor:
-    """Nearest ×2 upsampling of a coarse window, cropped to the fine window, then the join."""
-    up = coarse.repeat_interleave(2, dim=-2).repeat_interleave(2, dim=-1)
+    """Nearest ×2 upsampling of a coarse window, cropped to the fine window, concatenated
+    with it (the join's normalisation is folded into the mixer, see :mod:`.fast`)."""
+    up = F.interpolate(coarse, scale_factor=2, mode="nearest")
     top = fine_start[0] - 2 * coarse_start[0]
     left = fine_start[1] - 2 * coarse_start[1]
     h, w = fine.shape[-2:]
-    up = up[..., top : top + h, left : left + w]
-    return torch.cat([join.norm_coarse(up), join.norm_fine(fine)], dim=1)
+    return torch.cat([up[..., top : top + h, left : left + w], fine], dim=1)
 
 
 class WindowEvaluator:
-    """Evaluates ``gen`` (eval mode, BatchNorm) on windows of its global noise field."""
+    """Evaluates ``gen`` (eval mode, BatchNorm) on windows of its global noise field.
 
-    def __init__(self, gen: Generator, seeds: list[int], period: tuple[int, int] | None = None):
+    ``precision`` is the compute type of :class:`.fast.FastGenerator` (float32 by default).
+    """
+
+    def __init__(self, gen: Generator, seeds: list[int], period: tuple[int, int] | None = None,
+                 precision: str = "float32"):
         if not supports_windows(gen):
             raise ValueError("windowed synthesis needs a texture generator with BatchNorm in eval")
         lattice = gen.spec.lattice
         if period is not None and (period[0] % lattice or period[1] % lattice):
             raise ValueError(f"periodic windows need sizes that are multiples of {lattice}")
         self.gen, self.seeds, self.period = gen, seeds, period
-        self.device = next(gen.parameters()).device
-        self.dtype = next(gen.parameters()).dtype
+        self.fast = FastGenerator(gen, precision)
+        self.device, self.dtype = self.fast.device, self.fast.dtype
 
     def _noise(self, scale: int, rows: Span, cols: Span) -> torch.Tensor:
         r = torch.arange(*rows, dtype=torch.int64)
@@ -71,25 +64,28 @@ class WindowEvaluator:
         if self.period is not None:
             r = r % (self.period[0] >> scale)
             c = c % (self.period[1] >> scale)
-        z = noise_window(self.seeds[0], scale, self.gen.spec.noise_channels, r, c, self.seeds)
-        return z.to(self.device, self.dtype)
+        z = noise_window_nhwc(self.seeds, scale, self.gen.spec.noise_channels, r, c)
+        return self.fast.prepare(z)
+
+    def _branch(self, scale: int, rows: Span, cols: Span) -> torch.Tensor:
+        noise = self._noise(scale, _grow(rows, 2), _grow(cols, 2))  # the block's two 3×3 convs
+        return run_block(self.fast.branches[scale], noise, circular=False)
 
     def features(self, scale: int, rows: Span, cols: Span) -> torch.Tensor:
         """The merged features of ``scale`` (all coarser scales included) on the window."""
-        gen, k = self.gen, self.gen.spec.scales
+        k = self.gen.spec.scales
         if scale == k - 1:
-            return _block_valid(gen.branches[scale], self._noise(scale, _grow(rows, 2), _grow(cols, 2)))
+            return self._branch(scale, rows, cols)
         rows2, cols2 = _grow(rows, 2), _grow(cols, 2)  # the mixer's two 3×3 convs
-        fine = _block_valid(gen.branches[scale], self._noise(scale, _grow(rows2, 2), _grow(cols2, 2)))
         coarse_rows = (rows2[0] // 2, (rows2[1] - 1) // 2 + 1)
         coarse_cols = (cols2[0] // 2, (cols2[1] - 1) // 2 + 1)
         coarse = self.features(scale + 1, coarse_rows, coarse_cols)
-        depth = k - 1 - scale
-        joined = _join_window(gen.joins[depth - 1], coarse, (coarse_rows[0], coarse_cols[0]),
-                              fine, (rows2[0], cols2[0]))
-        return _block_valid(gen.mixers[depth - 1], joined)
+        fine = self._branch(scale, rows2, cols2)
+        joined = _join_window(coarse, (coarse_rows[0], coarse_cols[0]), fine, (rows2[0], cols2[0]))
+        del coarse, fine
+        return run_block(self.fast.mixers[k - 2 - scale], joined, circular=False)
 
     @torch.no_grad()
     def image(self, rows: Span, cols: Span) -> torch.Tensor:
-        """RGB in [0, 1], (B, 3, rows, cols), for a window of the full-resolution sample."""
-        return torch.sigmoid(self.gen.head(self.features(0, rows, cols)))
+        """RGB in [0, 1], (B, 3, rows, cols) float32, for a window of the full-resolution sample."""
+        return self.fast.rgb(self.features(0, rows, cols))

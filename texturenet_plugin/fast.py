@@ -1,0 +1,237 @@
+"""Fast inference for trained generators: normalisation folded into the convolutions.
+
+In eval mode every BatchNorm is a per-channel affine map y = s·x + t, so it can be folded at load
+time into a neighbouring convolution without changing the output beyond float rounding:
+
+- a block's ``conv → BN`` becomes one conv with weights scaled per output channel;
+- a join's two BNs (on the upsampled coarse branch and on the fine branch, both followed by the
+  mixer's first 3×3 conv) fold into that conv's weights per *input* channel and its bias. This
+  is exact because the convolutions pad circularly (or are evaluated "valid" by the windowed
+  evaluator), so every padded value is itself a normalised value — zero padding would not be.
+
+What is left is convolutions, LeakyReLU, nearest upsampling and concatenation. Tensors are kept
+channels-last (oneDNN's fast layout on CPU, cuDNN's tensor-core layout on GPU). ``precision``
+selects the compute type: ``float32`` (the default), ``bfloat16`` (CPU with AVX512-BF16/AMX or
+CUDA) or ``float16`` (CUDA); outputs always come back as float32 in [0, 1].
+Instance-normalised generators cannot be folded (their statistics depend on the input); for
+them :func:`fast_generator` returns the reference module unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .errors import InputError
+from .generator import ConvBlock, Generator
+from .noise import _hash32
+
+PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+SLOPE = 0.01  # LeakyReLU slope of generator.ConvBlock
+
+
+@dataclass
+class Conv:
+    """A folded convolution: weight (Cout, Cin, k, k), bias (Cout,), both in compute dtype."""
+
+    weight: torch.Tensor
+    bias: torch.Tensor
+
+    @property
+    def kernel(self) -> int:
+        return self.weight.shape[-1]
+
+
+def _bn_affine(bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
+    """Eval-mode BatchNorm as y = s·x + t -> (s, t), each (C,) float64."""
+    scale = bn.weight.double() / torch.sqrt(bn.running_var.double() + bn.eps)
+    return scale, bn.bias.double() - bn.running_mean.double() * scale
+
+
+def fold_block(block: ConvBlock) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """conv → BN → LeakyReLU ×3 -> three (weight, bias) pairs in float64 (LeakyReLU follows each)."""
+    convs = [m for m in block if isinstance(m, nn.Conv2d)]
+    norms = [m for m in block if isinstance(m, nn.BatchNorm2d)]
+    folded = []
+    for conv, bn in zip(convs, norms):
+        s, t = _bn_affine(bn)
+        folded.append((conv.weight.double() * s[:, None, None, None], conv.bias.double() * s + t))
+    return folded
+
+
+def fold_input_affine(weight: torch.Tensor, bias: torch.Tensor, s: torch.Tensor, t: torch.Tensor):
+    """conv(s·x + t) as conv'(x): scale input channels, move the shift into the bias.
+
+    Exact for circular or valid convolution (every input value seen is an affine image).
+    """
+    return weight * s[None, :, None, None], bias + (weight * t[None, :, None, None]).sum((1, 2, 3))
+
+
+def supports_folding(gen: Generator) -> bool:
+    return gen.spec.norm == "batch" and not gen.training
+
+
+def check_precision(precision: str, device: torch.device) -> torch.dtype:
+    """The torch dtype for ``precision`` on ``device``; a clear error where it cannot run."""
+    if precision not in PRECISIONS:
+        raise InputError(f"precision {precision!r} is not one of {', '.join(PRECISIONS)}")
+    if precision == "float16" and device.type != "cuda":
+        raise InputError("float16 runs on CUDA only; use --precision bfloat16 on a CPU")
+    return PRECISIONS[precision]
+
+
+def cpu_has_fast_bf16() -> bool:
+    """True when oneDNN has native bfloat16 convolutions here (AVX512-BF16 or AMX)."""
+    try:
+        flags = open("/proc/cpuinfo", encoding="ascii", errors="ignore").read()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+class FastGenerator:
+    """An inference-only copy of a BatchNorm generator with normalisation folded in.
+
+    ``branches[i]`` and ``mixers[d]`` are lists of three :class:`Conv` (3×3, 3×3, 1×1, each
+    followed by LeakyReLU); the joins are plain upsample + concatenate. Call it like
+    ``Generator.forward``: ``fast(noise_finest_first, content=None) -> (B, 3, H, W)`` float32.
+    """
+
+    def __init__(self, gen: Generator, precision: str = "float32") -> None:
+        if not supports_folding(gen):
+            raise ValueError("folding needs a BatchNorm generator in eval mode")
+        self.spec = gen.spec
+        self.device = next(gen.parameters()).device
+        self.dtype = check_precision(precision, self.device)
+        self.precision = precision
+        with torch.no_grad():
+            self.branches = [self._convs(fold_block(b)) for b in gen.branches]
+            self.mixers = []
+            for join, mixer in zip(gen.joins, gen.mixers):
+                convs = fold_block(mixer)
+                s = torch.cat([_bn_affine(join.norm_coarse)[0], _bn_affine(join.norm_fine)[0]])
+                t = torch.cat([_bn_affine(join.norm_coarse)[1], _bn_affine(join.norm_fine)[1]])
+                convs[0] = fold_input_affine(*convs[0], s, t)
+                self.mixers.append(self._convs(convs))
+            self.head = self._convs([(gen.head.weight.double(), gen.head.bias.double())])[0]
+
+    def _convs(self, pairs) -> list[Conv]:
+        return [Conv(w.to(self.device, self.dtype).contiguous(memory_format=torch.channels_last),
+                     b.to(self.device, self.dtype)) for w, b in pairs]
+
+    def prepare(self, x: torch.Tensor) -> torch.Tensor:
+        """An input (noise or content) in compute dtype and channels-last layout."""
+        return x.to(self.device, self.dtype).contiguous(memory_format=torch.channels_last)
+
+    def __call__(self, noise: list[torch.Tensor], content: torch.Tensor | None = None):
+        return self.forward(noise, content)
+
+    @torch.no_grad()
+    def forward(self, noise: list[torch.Tensor], content: torch.Tensor | None = None):
+        """One pass over the whole (periodic) sample, circular padding like the reference."""
+        inputs = [self.prepare(x) for x in _with_content(self.spec, noise, content)]
+        x = run_block(self.branches[-1], inputs[-1], circular=True)
+        for depth in range(1, self.spec.scales):
+            scale = self.spec.scales - 1 - depth
+            fine = run_block(self.branches[scale], inputs[scale], circular=True)
+            up = F.interpolate(x, size=fine.shape[-2:], mode="nearest")
+            x = run_block(self.mixers[depth - 1], torch.cat([up, fine], dim=1), circular=True)
+        return self.rgb(x)
+
+    def rgb(self, features: torch.Tensor) -> torch.Tensor:
+        """Final 1×1 conv and sigmoid -> (B, 3, H, W) float32, contiguous."""
+        out = F.conv2d(features, self.head.weight, self.head.bias)
+        return torch.sigmoid(out.float()).contiguous()
+
+
+def _with_content(spec, noise: list[torch.Tensor], content: torch.Tensor | None):
+    if len(noise) != spec.scales:
+        raise ValueError(f"expected {spec.scales} noise tensors, got {len(noise)}")
+    if spec.content_channels == 0:
+        return noise
+    if content is None:
+        raise ValueError("a stylization generator needs a content image")
+    return [torch.cat([_resize(content, z.shape[-2:]), z.to(content.device)], dim=1)
+            for z in noise]
+
+
+def _resize(image: torch.Tensor, size) -> torch.Tensor:
+    if tuple(image.shape[-2:]) == tuple(size):
+        return image
+    return F.interpolate(image, size=tuple(size), mode="area")
+
+
+def run_block(convs: list[Conv], x: torch.Tensor, circular: bool) -> torch.Tensor:
+    """Three convs, each followed by LeakyReLU. ``circular`` pads 3×3 convs circularly
+    (same size out); otherwise they are "valid" (1 pixel less per side each)."""
+    for conv in convs:
+        if circular and conv.kernel > 1:
+            pad = conv.kernel // 2
+            x = F.pad(x, (pad, pad, pad, pad), mode="circular")
+        x = conv_leaky(x, conv)
+    return x
+
+
+def conv_leaky(x: torch.Tensor, conv: Conv) -> torch.Tensor:
+    """LeakyReLU(conv(x)), unpadded. On CPU one fused oneDNN call (convolution with the
+    activation as a post-op: no second pass over memory, same float32 result)."""
+    if x.device.type == "cpu" and _FUSED is not None:
+        return _FUSED(x, conv.weight, conv.bias, [0, 0], [1, 1], [1, 1], 1,
+                      "leaky_relu", [SLOPE], "")
+    return F.leaky_relu_(F.conv2d(x, conv.weight, conv.bias), SLOPE)
+
+
+def _fused_op():
+    if not torch.backends.mkldnn.is_available():
+        return None
+    try:
+        return torch.ops.mkldnn._convolution_pointwise
+    except (AttributeError, RuntimeError):
+        return None
+
+
+_FUSED = _fused_op()
+
+
+def noise_window_nhwc(seeds: list[int], scale: int, channels: int, rows: torch.Tensor,
+                      cols: torch.Tensor) -> torch.Tensor:
+    """Bit-identical to :func:`.noise.noise_window` for (B, C, h, w), but computed in uint32
+    with in-place NumPy ops (no int64 temporaries) and laid out channels-last.
+
+    The value of a cell is hash(hash(channel key + row) + col·0x27D4EB2F) / 2^32; the inner
+    hash depends only on (channel, row), so it is computed on (C, h) with the reference code.
+    """
+    col_term = ((cols & 0xFFFFFFFF) * 0x27D4EB2F & 0xFFFFFFFF).numpy().astype(np.uint32)
+    out = []
+    for seed in seeds:
+        key = _hash32(torch.tensor(int(seed) & 0xFFFFFFFF, dtype=torch.int64) + 0x9E3779B9)
+        key = _hash32(key + scale)
+        chans = _hash32(key + torch.arange(channels, dtype=torch.int64))
+        inner = _hash32(chans[None, :] + rows[:, None]).numpy().astype(np.uint32)  # (h, C)
+        x = inner[:, None, :] + col_term[None, :, None]  # (h, w, C), wraps mod 2^32
+        for shift, mult in ((16, 0x7FEB352D), (15, 0x846CA68B)):
+            x ^= x >> np.uint32(shift)
+            x *= np.uint32(mult)
+        x ^= x >> np.uint32(16)
+        out.append((x.astype(np.float64) * 2.0**-32).astype(np.float32))
+    return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2)
+
+
+def fast_generator(gen: Generator, precision: str = "float32"):
+    """A :class:`FastGenerator` for BatchNorm generators; ``gen`` itself otherwise
+    (instance norm cannot be folded; only float32 is offered for it)."""
+    if supports_folding(gen):
+        return FastGenerator(gen, precision)
+    if precision != "float32":
+        raise InputError("reduced precision needs a BatchNorm generator; use float32")
+    return gen
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor, peak: float = 1.0) -> float:
+    """Peak signal-to-noise ratio in dB between two images of equal shape (inf when equal)."""
+    mse = float(((a.double() - b.double()) ** 2).mean())
+    return float("inf") if mse == 0 else 10 * torch.log10(torch.tensor(peak**2 / mse)).item()
