@@ -14,6 +14,7 @@ from texturenet_plugin.images import check_output, write_rgb
 from texturenet_plugin.synthesis import sample_tile, validate_size
 
 from .app import App, common_options
+from .fill_options import check_tile_only, image_fill_options
 from .options import SIZE
 
 
@@ -41,8 +42,9 @@ def load_generator(app: App, ref: str | None):
 @click.option("--mask", type=click.Path(dir_okay=False, path_type=Path),
               help="Greyscale mask for --image: white is filled, grey blends.")
 @click.option("--overwrite", is_flag=True, help="Allow writing over an input file.")
+@image_fill_options
 @common_options
-def fill(app: App, model_ref, tile, output, seed, image, mask, overwrite):
+def fill(app: App, model_ref, tile, output, seed, image, mask, overwrite, **image_options):
     """Generate a seamless texture tile, or fill the masked region of --image."""
     if (image is None) != (mask is None):
         raise click.UsageError("--image and --mask go together")
@@ -50,7 +52,8 @@ def fill(app: App, model_ref, tile, output, seed, image, mask, overwrite):
     if image is not None:
         from .cmd_fill_image import fill_image
 
-        return fill_image(app, model_ref, image, mask, output, seed)
+        return fill_image(app, model_ref, image, mask, output, seed, **image_options)
+    check_tile_only(image_options)
     width, height = tile
     validate_size(width, height)
     _, gen = load_generator(app, model_ref)

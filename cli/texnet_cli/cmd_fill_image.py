@@ -1,0 +1,41 @@
+"""``texnet fill --image IN --mask MASK``: fill a selection of an image with texture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from texturenet_plugin.canvas import validate_scale
+from texturenet_plugin.errors import InputError
+from texturenet_plugin.fill import FillOptions, fill_selection
+from texturenet_plugin.images import output_notes, read_picture, write_picture
+
+from .app import App
+
+
+def fill_image(app: App, model_ref: str | None, image: Path, mask: Path, output: Path,
+               seed: int, *, scale: float = FillOptions.scale,
+               feather: float = FillOptions.feather, layer_only: bool = FillOptions.layer_only,
+               match_colors: bool = FillOptions.match_colors) -> None:
+    """Read, check everything, load the model, fill, write atomically, announce the result."""
+    from .cmd_fill import load_generator  # cmd_fill imports this module lazily
+
+    options = FillOptions(seed, scale, feather, layer_only, match_colors)
+    validate_scale(scale)
+    if feather < 0:
+        raise InputError(f"--feather {feather}: must be 0 or more pixels")
+    reporter = app.reporter()
+    reporter.report("load", 0, 2, f"reading {image.name}")
+    picture = read_picture(image)
+    reporter.report("load", 1, 2, f"reading {mask.name}")
+    selection_mask = read_picture(mask)
+    channels = 4 if layer_only else picture.channels
+    notes = output_notes(output, channels, picture.bit_depth)
+    _, gen = load_generator(app, model_ref)
+    with torch.inference_mode():
+        result = fill_selection(gen, picture, selection_mask, options, app.reporter())
+    for note in notes + result.notes:
+        app.info(f"note: {note}")
+    write_picture(result.picture, output)
+    app.result(output)
