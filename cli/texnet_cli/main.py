@@ -13,6 +13,7 @@ from .cmd_descriptors import descriptors_group
 from .cmd_doctor import doctor
 from .cmd_fill import fill
 from .cmd_models import models
+from .cmd_serve import serve
 from .cmd_train import train
 
 
@@ -24,6 +25,7 @@ def cli():
 
 for command in (fill, train, models, descriptors_group, doctor):
     cli.add_command(command)
+cli.add_command(serve)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+from texturenet_plugin.descriptors import load_descriptor
+from texturenet_plugin.distributed import ddp_state, ddp_train_step, local_config
+from texturenet_plugin.training import TrainConfig, exemplar_grams
+
+TINY = TrainConfig(iterations=2, batch_size=2, size=16, lr=0.05, descriptor="random", scales=3,
+                   layers=("relu1_1", "relu2_1"))
+
+
+def _worker(rank: int, world: int, init_file: str, out_dir: str) -> None:
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank,
+                            world_size=world)
+    try:
+        descriptor = load_descriptor("random")
+        exemplar = torch.linspace(0, 1, 3 * 16 * 16).reshape(3, 16, 16)
+        grams = exemplar_grams(descriptor, exemplar, TINY)
+        state = ddp_state(TINY, torch.device("cpu"))
+        initial = {k: v.clone() for k, v in state.generator.module.state_dict().items()}
+        losses = [ddp_train_step(state, descriptor, grams, local_config(TINY, world))
+                  for _ in range(TINY.iterations)]
+        torch.save({"initial": initial, "final": state.generator.module.state_dict(),
+                    "losses": losses, "noise_state": state.rng.get_state()},
+                   f"{out_dir}/rank{rank}.pt")
+    finally:
+        dist.destroy_process_group()
+
+
+def test_two_process_gloo_training_step_keeps_ranks_in_sync(tmp_path):
+    mp.spawn(_worker, args=(2, str(tmp_path / "init"), str(tmp_path)), nprocs=2, join=True)
+    ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in range(2)]
+    # every rank drew different noise ...
+    assert not torch.equal(ranks[0]["noise_state"], ranks[1]["noise_state"])
+    # ... yet all-reduced gradients make every rank take the same steps
+    weight = "branches.0.0.weight"
+    assert not torch.equal(ranks[0]["initial"][weight], ranks[0]["final"][weight])
+    for name, tensor in ranks[0]["final"].items():
+        if name.endswith(("weight", "bias")):
+            assert torch.allclose(tensor, ranks[1]["final"][name], atol=1e-6), name
+    assert ranks[0]["losses"] == ranks[1]["losses"]  # the all-reduced mean
