@@ -17,7 +17,7 @@ from typing import Iterator
 
 from . import config, registry
 from .download import PART, DownloadPolicy, download, fetch_bytes, sha256_file
-from .errors import DownloadError, ModelError, ModelNotFoundError, TexnetError
+from .errors import DownloadError, InputError, ModelError, ModelNotFoundError, TexnetError
 from .index import (MAX_INDEX_BYTES, IndexEntry, all_indexes, is_network_url, parse_index,
                     read_local_index)
 from .modelfile import load_model
@@ -188,7 +188,7 @@ def remove(name: str) -> list[Path]:
         raise ModelNotFoundError(f"no model named {name!r} on this machine; "
                                  "see `texnet models list`")
     if path.parent == registry.bundled_dir():
-        raise ModelError(f"{name!r} is bundled with texnet and cannot be removed")
+        raise InputError(f"{name!r} is bundled with texnet and cannot be removed")
     removed = [path] + [p for p in (record_path(path),) if p.is_file()]
     removed += list(path.parent.glob(f".{path.name}.*{PART}"))
     for item in removed:
