@@ -13,6 +13,7 @@ from .cmd_descriptors import descriptors_group
 from .cmd_doctor import doctor
 from .cmd_fill import fill
 from .cmd_models import models
+from .cmd_plugins import plugins
 from .cmd_serve import serve
 from .cmd_train import train
 
@@ -23,7 +24,7 @@ def cli():
     """texnet: feed-forward texture synthesis and stylization (Texture Networks, ICML 2016)."""
 
 
-for command in (fill, train, models, descriptors_group, doctor):
+for command in (fill, train, models, descriptors_group, doctor, plugins):
     cli.add_command(command)
 cli.add_command(serve)
 

@@ -1,0 +1,37 @@
+"""``texnet plugins install gimp|krita``: put a host adapter where its application looks.
+
+Each host has an installer ``(dest: Path | None) -> Path`` in INSTALLERS; it copies the
+adapter and records this environment's ``texnet`` beside it (DESIGN.md §1).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .plugins_common import ENGINE_RECORD
+from .plugins_gimp import install_gimp
+
+INSTALLERS = {
+    "gimp": install_gimp,
+}
+
+
+@click.group("plugins")
+def plugins():
+    """Install the GIMP and Krita plug-ins."""
+
+
+@plugins.command("install")
+@click.argument("host", type=click.Choice(sorted(INSTALLERS)))
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path),
+              help="Plug-ins folder to install into (default: the application's user folder).")
+def install(host, dest):
+    """Copy the HOST plug-in into place and record which texnet it runs."""
+    folder = INSTALLERS[host](dest)
+    engine = json.loads((folder / ENGINE_RECORD).read_text(encoding="utf-8"))["texnet"]
+    click.echo(f"installed the {host} plug-in in {folder}")
+    click.echo(f"it runs {engine} (the TEXNET environment variable overrides this); "
+               f"restart {host} to load it", err=True)

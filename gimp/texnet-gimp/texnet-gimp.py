@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""texnet for GIMP 3: Filters > Render > Texture Fill and Filters > Artistic > Stylize Layer.
+
+A thin adapter (DESIGN.md §1): it reads the layer and the selection, writes them to PNG files
+in a private temp folder, runs the engine's ``texnet`` CLI with ``--progress json`` (GIMP's
+Python cannot import torch), follows its progress, and inserts the result as a new layer above
+the active one inside one undo group. The original layer is never modified; on cancel or error
+the image is left as it was. The GIMP-free logic lives in ``texnet_gimp_adapter.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+
+import gi
+
+gi.require_version("Gimp", "3.0")
+gi.require_version("Gegl", "0.4")
+from gi.repository import Gegl, Gimp, Gio, GLib, GObject  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import texnet_gimp_adapter as adapter  # noqa: E402
+
+PLUGIN_DIR = os.path.dirname(os.path.abspath(__file__))
+FILL = "texnet-texture-fill"
+STYLIZE = "texnet-stylize-layer"
+RW = GObject.ParamFlags.READWRITE
+
+
+def _values(procedure, status, message: str = ""):
+    error = GLib.Error(message) if message else GLib.Error()
+    return procedure.new_return_values(status, error)
+
+
+def _fail(procedure, message: str):
+    return _values(procedure, Gimp.PDBStatusType.EXECUTION_ERROR, message)
+
+
+# --- pixels in and out ------------------------------------------------------------------------
+
+def _depth(image) -> int:
+    return adapter.png_depth(image.get_precision().value_nick)
+
+
+def _write_drawable(drawable, path: str, box: tuple[int, int, int, int], channels: int,
+                    depth: int) -> None:
+    """Write ``box`` = (x, y, w, h), in the drawable's own coordinates, as a PNG (transparent
+    or zero where the box leaves the drawable)."""
+    x, y, w, h = box
+    data = drawable.get_buffer().get(Gegl.Rectangle.new(x, y, w, h), 1.0,
+                                     adapter.babl_format(channels, depth),
+                                     Gegl.AbyssPolicy.NONE)
+    adapter.write_png(path, w, h, channels, depth, bytes(data))
+
+
+def _export_fill_inputs(image, layer, image_path: str, mask_path: str) -> None:
+    """The layer placed on the canvas (RGBA) and the selection, or the layer's rectangle when
+    nothing is selected, as a canvas-sized grey mask (soft edges kept)."""
+    width, height, depth = image.get_width(), image.get_height(), _depth(image)
+    _, ox, oy = layer.get_offsets()
+    _write_drawable(layer, image_path, (-ox, -oy, width, height), 4, depth)
+    if Gimp.Selection.is_empty(image):
+        box = (ox, oy, layer.get_width(), layer.get_height())
+        adapter.write_png(mask_path, width, height, 1, depth,
+                          adapter.rect_mask(width, height, box, depth))
+    else:
+        _write_drawable(image.get_selection(), mask_path, (0, 0, width, height), 1, depth)
+
+
+def _insert_result(image, above, path: str, name: str, offsets: tuple[int, int],
+                   clip_to_selection: bool):
+    """Load PATH as a new layer above ``above`` (one undo step); returns the layer."""
+    layer = Gimp.file_load_layer(Gimp.RunMode.NONINTERACTIVE, image,
+                                 Gio.File.new_for_path(path))
+    image.undo_group_start()
+    try:
+        layer.set_name(name)
+        image.insert_layer(layer, above.get_parent(), image.get_item_position(above))
+        layer.set_offsets(*offsets)
+        if clip_to_selection and not Gimp.Selection.is_empty(image):
+            layer.add_mask(layer.create_mask(Gimp.AddMaskType.SELECTION))
+        image.set_selected_layers([layer])
+    finally:
+        image.undo_group_end()
+    Gimp.displays_flush()
+    return layer
+
+
+# --- running the engine -----------------------------------------------------------------------
+
+def _run_with_progress(argv: list[str], title: str) -> adapter.Outcome:
+    Gimp.progress_init(title)
+
+    def on_progress(state: adapter.ProgressState) -> None:
+        if state.text:
+            Gimp.progress_set_text(state.text)
+        if state.fraction is not None:
+            Gimp.progress_update(state.fraction)
+        else:
+            Gimp.progress_pulse()
+
+    outcome = adapter.run_engine(argv, on_progress)
+    Gimp.progress_end()
+    return outcome
+
+
+def _single_layer(procedure, drawables):
+    if len(drawables) != 1 or not isinstance(drawables[0], Gimp.Layer):
+        return None, _values(procedure, Gimp.PDBStatusType.CALLING_ERROR,
+                             "select exactly one layer (not a mask or channel)")
+    return drawables[0], None
+
+
+def _engine(procedure):
+    try:
+        return adapter.find_engine(PLUGIN_DIR), None
+    except adapter.EngineNotFound as exc:
+        Gimp.message(str(exc))
+        return None, _fail(procedure, str(exc))
+
+
+def _finish(procedure, outcome: adapter.Outcome, insert):
+    """Map an engine Outcome to GIMP's return values, inserting the result on success."""
+    if outcome.status == adapter.CANCEL:
+        return _values(procedure, Gimp.PDBStatusType.CANCEL)
+    if outcome.status == adapter.ERROR:
+        return _fail(procedure, f"texnet: {outcome.message}")
+    try:
+        insert(outcome.path)
+    except GLib.Error as exc:
+        return _fail(procedure, f"cannot load texnet's result {outcome.path}: {exc.message}")
+    return _values(procedure, Gimp.PDBStatusType.SUCCESS)
+
+
+def run_fill(procedure, run_mode, image, drawables, config, data):
+    layer, error = _single_layer(procedure, drawables)
+    if error:
+        return error
+    engine, error = _engine(procedure)
+    if error:
+        return error
+    if run_mode == Gimp.RunMode.INTERACTIVE and not _dialog(procedure, config, engine, "texture"):
+        return _values(procedure, Gimp.PDBStatusType.CANCEL)
+    opts = adapter.FillOptions(model=config.get_property("model"),
+                               seed=config.get_property("seed"),
+                               scale=config.get_property("scale"))
+    folder = tempfile.mkdtemp(prefix="texnet-gimp-")
+    try:
+        src, mask, out = (os.path.join(folder, f"{n}.png") for n in ("image", "mask", "layer"))
+        _export_fill_inputs(image, layer, src, mask)
+        outcome = _run_with_progress(adapter.fill_args(engine, src, mask, out, opts),
+                                     "Texture Fill")
+        name = f"{opts.model.strip() or 'texnet'} fill"
+        return _finish(procedure, outcome,
+                       lambda path: _insert_result(image, layer, path, name, (0, 0), False))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_stylize(procedure, run_mode, image, drawables, config, data):
+    layer, error = _single_layer(procedure, drawables)
+    if error:
+        return error
+    engine, error = _engine(procedure)
+    if error:
+        return error
+    if run_mode == Gimp.RunMode.INTERACTIVE and not _dialog(procedure, config, engine, "style"):
+        return _values(procedure, Gimp.PDBStatusType.CANCEL)
+    opts = adapter.StylizeOptions(model=config.get_property("model"),
+                                  strength=config.get_property("strength"))
+    folder = tempfile.mkdtemp(prefix="texnet-gimp-")
+    try:
+        src, out = os.path.join(folder, "layer.png"), os.path.join(folder, "styled.png")
+        try:
+            argv = adapter.stylize_args(engine, src, out, opts)
+        except ValueError as exc:
+            return _values(procedure, Gimp.PDBStatusType.CALLING_ERROR, str(exc))
+        _write_drawable(layer, src, (0, 0, layer.get_width(), layer.get_height()), 4,
+                        _depth(image))
+        outcome = _run_with_progress(argv, "Stylize Layer")
+        _, ox, oy = layer.get_offsets()
+        return _finish(procedure, outcome, lambda path: _insert_result(
+            image, layer, path, f"{opts.model.strip()} style", (ox, oy), True))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- the dialog -------------------------------------------------------------------------------
+
+def _dialog(procedure, config, engine: str, kind: str) -> bool:
+    """GimpUi's procedure dialog plus a model combo filled from ``texnet models list --json``
+    (editable, so a model file path or a not-yet-pulled name can be typed)."""
+    gi.require_version("GimpUi", "3.0")
+    gi.require_version("Gtk", "3.0")
+    from gi.repository import GimpUi, Gtk
+
+    GimpUi.init("texnet-gimp")
+    title = "Texture Fill" if kind == "texture" else "Stylize Layer"
+    dialog = GimpUi.ProcedureDialog.new(procedure, config, title)
+    others = ["seed", "scale"] if kind == "texture" else ["strength"]
+    dialog.fill(others)
+    combo = Gtk.ComboBoxText.new_with_entry()
+    for name in adapter.list_models(engine, kind):
+        combo.append_text(name)
+    config.bind_property("model", combo.get_child(), "text",
+                         GObject.BindingFlags.BIDIRECTIONAL | GObject.BindingFlags.SYNC_CREATE)
+    row = Gtk.Box(orientation=Gtk.Orientation.HORIZONTAL, spacing=12)
+    row.pack_start(Gtk.Label(label="_Model", use_underline=True, mnemonic_widget=combo),
+                   False, False, 0)
+    row.pack_start(combo, True, True, 0)
+    area = dialog.get_content_area()
+    area.pack_start(row, False, False, 0)
+    area.reorder_child(row, 0)
+    row.show_all()
+    accepted = dialog.run()
+    dialog.destroy()
+    return bool(accepted)
+
+
+# --- registration -----------------------------------------------------------------------------
+
+class TexnetPlugIn(Gimp.PlugIn):
+    def do_query_procedures(self):
+        return [FILL, STYLIZE]
+
+    def do_set_i18n(self, name):
+        return False
+
+    def do_create_procedure(self, name):
+        run = run_fill if name == FILL else run_stylize
+        proc = Gimp.ImageProcedure.new(self, name, Gimp.PDBProcType.PLUGIN, run, None)
+        proc.set_image_types("RGB*, GRAY*")
+        proc.set_sensitivity_mask(Gimp.ProcedureSensitivityMask.DRAWABLE)
+        proc.set_attribution("texnet", "texnet contributors", "2026")
+        if name == FILL:
+            proc.set_menu_label("_Texture Fill...")
+            proc.add_menu_path("<Image>/Filters/Render")
+            proc.set_documentation(
+                "Fill the selection with a texture from a texnet model",
+                "Fills the selection (or the whole layer when nothing is selected) with a "
+                "texture generated by a texnet model, as a new layer. The texture is laid out "
+                "in canvas coordinates, so fills with the same seed line up seamlessly.", name)
+            proc.add_string_argument("model", "_Model", "Model name or .tnet path", "pebbles",
+                                     RW)
+            proc.add_int_argument("seed", "_Seed", "Random seed", 0, 2**31 - 1, 0, RW)
+            proc.add_double_argument("scale", "Texture s_cale",
+                                     "Size of texture elements (1 = as trained)", 0.25, 16.0,
+                                     1.0, RW)
+        else:
+            proc.set_menu_label("_Stylize Layer...")
+            proc.add_menu_path("<Image>/Filters/Artistic")
+            proc.set_documentation(
+                "Render the layer in a painting's style with a texnet model",
+                "Stylizes the active layer with a texnet style model, as a new layer "
+                "(masked to the selection when there is one).", name)
+            proc.add_string_argument("model", "_Model", "Style model name or .tnet path", "",
+                                     RW)
+            proc.add_double_argument("strength", "S_trength",
+                                     "Noise magnitude k: more style, less content", 0.0,
+                                     100.0, 1.0, RW)
+        return proc
+
+
+Gimp.main(TexnetPlugIn.__gtype__, sys.argv)

@@ -1,0 +1,100 @@
+"""Driver run inside real GIMP 3 (python-fu-eval) by tests/test_gimp_e2e.py via gimp3.sh.
+
+Reads $WORK/plan.json: {"cases": [{"tag", "input", "select": [x, y, w, h] | null,
+"feather": px | null, "offsets": [x, y] | null, "model", "seed"}]}. For each case it opens the file, makes the
+selection, calls Texture Fill non-interactively, and dumps what the test checks as raw
+"R'G'B'A u16" files (exact whatever the image's precision): the original layer before and
+after, the new layer and the composite. Writes $WORK/report.json; never raises.
+"""
+
+import json
+import os
+import traceback
+
+import gi
+
+gi.require_version("Gegl", "0.4")
+from gi.repository import Gegl, Gimp, Gio  # noqa: E402
+
+WORK = os.environ["WORK"]
+FMT = "R'G'B'A u16"
+
+
+def dump(drawable, name, box, fmt=FMT):
+    x, y, w, h = box
+    data = drawable.get_buffer().get(Gegl.Rectangle.new(x, y, w, h), 1.0, fmt,
+                                     Gegl.AbyssPolicy.NONE)
+    with open(os.path.join(WORK, name), "wb") as fh:
+        fh.write(bytes(data))
+    return name
+
+
+def canvas_dump(image, drawable, name):
+    _, ox, oy = drawable.get_offsets()
+    return dump(drawable, name, (-ox, -oy, image.get_width(), image.get_height()))
+
+
+def composite(image, name):
+    flat = image.duplicate()
+    merged = flat.merge_visible_layers(Gimp.MergeType.CLIP_TO_IMAGE)
+    result = canvas_dump(flat, merged, name)
+    flat.delete()
+    return result
+
+
+def run_fill(image, layer, model, seed):
+    proc = Gimp.get_pdb().lookup_procedure("texnet-texture-fill")
+    cfg = proc.create_config()
+    cfg.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
+    cfg.set_property("image", image)
+    cfg.set_core_object_array("drawables", [layer])
+    cfg.set_property("model", model)
+    cfg.set_property("seed", seed)
+    result = proc.run(cfg)
+    status = result.index(0)
+    message = result.index(1) if result.length() > 1 else ""
+    return status.value_nick, message
+
+
+def run_case(case):
+    tag = case["tag"]
+    image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(case["input"]))
+    layer = image.get_layers()[0]
+    if case.get("offsets"):
+        layer.set_offsets(*case["offsets"])
+    if case.get("select"):
+        image.select_rectangle(Gimp.ChannelOps.REPLACE, *case["select"])
+    if case.get("feather"):
+        Gimp.Selection.feather(image, case["feather"])
+    out = {"tag": tag, "width": image.get_width(), "height": image.get_height(),
+           "precision": image.get_precision().value_nick, "layer_size":
+           [layer.get_width(), layer.get_height()], "offsets": list(layer.get_offsets()[1:])}
+    out["before"] = canvas_dump(image, layer, f"{tag}-before.raw")
+    out["selection"] = dump(image.get_selection(), f"{tag}-selection.raw",
+                            (0, 0, image.get_width(), image.get_height()), "Y u16")
+    out["layers_before"] = [item.get_name() for item in image.get_layers()]
+    out["status"], out["message"] = run_fill(image, layer, case["model"], case["seed"])
+    layers = image.get_layers()
+    out["layers_after"] = [item.get_name() for item in layers]
+    out["after"] = canvas_dump(image, layer, f"{tag}-after.raw")
+    if len(layers) > len(out["layers_before"]):
+        out["new_layer"] = canvas_dump(image, layers[0], f"{tag}-new.raw")
+        out["composite"] = composite(image, f"{tag}-composite.raw")
+    image.delete()
+    return out
+
+
+def main():
+    with open(os.path.join(WORK, "plan.json")) as fh:
+        plan = json.load(fh)
+    report = []
+    for case in plan["cases"]:
+        try:
+            report.append(run_case(case))
+        except Exception:
+            report.append({"tag": case["tag"], "crash": traceback.format_exc()})
+    with open(os.path.join(WORK, "report.json"), "w") as fh:
+        json.dump(report, fh, indent=1)
+
+
+main()

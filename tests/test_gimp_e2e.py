@@ -1,0 +1,163 @@
+"""End-to-end: the GIMP plug-in inside the real GIMP 3.0 (Debian 13 chroot, ../shared/apps).
+
+One GIMP session runs tests/apps/gimp_driver.py, which opens an 8-bit RGBA PNG and a 16-bit
+RGB PNG, selects a rectangle, calls Filters > Render > Texture Fill non-interactively with the
+bundled model ``pebbles``, and dumps the pixels; a bad model name must give an error status
+with the engine's message. Needs root (chroot, bind mounts) and the chroot from
+``gimp3.sh setup`` (``.ci/run`` does it); elsewhere these tests skip and say why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from texnet_cli.main import cli
+from texnet_cli.app import run
+from texnet_cli.plugins_common import engine_path
+
+pytestmark = pytest.mark.apps
+
+ROOT = Path(__file__).resolve().parents[1]
+GIMP3_SH = Path(os.environ.get("TEXNET_GIMP3_SH", ROOT.parent / "shared" / "apps" / "gimp3.sh"))
+CHROOT = Path(os.environ.get("TEXNET_GIMP_ROOT", "/var/cache/texnet-apps/trixie"))
+DRIVER = ROOT / "tests" / "apps" / "gimp_driver.py"
+HOST_TEXNET = ROOT / "tests" / "apps" / "host_texnet.sh"  # why: see the script
+W, H = 96, 64
+SEL = (16, 8, 64, 44)  # x, y, w, h
+
+
+def _unavailable() -> str | None:
+    if not sys.platform.startswith("linux"):
+        return "GIMP end-to-end tests run on Linux only"
+    if os.geteuid() != 0:
+        return "GIMP end-to-end tests need root (chroot and bind mounts): run .ci/run as root"
+    if not GIMP3_SH.is_file():
+        return f"{GIMP3_SH} not found (set TEXNET_GIMP3_SH)"
+    if not (CHROOT / "usr/bin/gimp-console-3.0").exists():
+        return f"GIMP 3 chroot missing: run `bash {GIMP3_SH} setup` (or .ci/run) first"
+    return None
+
+
+def _adapter():
+    sys.path.insert(0, str(ROOT / "gimp" / "texnet-gimp"))
+    import texnet_gimp_adapter
+
+    return texnet_gimp_adapter
+
+
+def _inputs(work: Path) -> dict[str, str]:
+    """An 8-bit RGBA PNG with varying alpha and a 16-bit RGB PNG (fine gradients)."""
+    yy, xx = np.mgrid[0:H, 0:W]
+    rgba = np.stack([xx * 2, yy * 3, xx + yy, 100 + xx], axis=-1).astype(np.uint8)
+    Image.fromarray(rgba, "RGBA").save(work / "rgba8.png")
+    rgb16 = np.stack([xx * 600 + 7, yy * 900 + 3, (xx * yy) * 20 + 11,
+                      np.full_like(xx, 65535)], axis=-1).astype(np.uint16)
+    _adapter().write_png(str(work / "rgb16.png"), W, H, 4, 16, rgb16.tobytes())
+    return {"rgba8": str(work / "rgba8.png"), "rgb16": str(work / "rgb16.png")}
+
+
+@pytest.fixture(scope="module")
+def gimp_report(tmp_path_factory):
+    reason = _unavailable()
+    if reason:
+        pytest.skip(reason)
+    work = tmp_path_factory.mktemp("gimp-e2e")
+    home = work / "texnet-home"
+    dest = work / "plug-ins"
+    assert run(cli, ["plugins", "install", "gimp", "--dest", str(dest)]) == 0
+    files = _inputs(work)
+    cases = [
+        {"tag": "rgba8", "input": files["rgba8"], "select": SEL, "model": "pebbles", "seed": 3},
+        {"tag": "rgb16", "input": files["rgb16"], "select": SEL, "feather": 4.0,
+         "model": "pebbles", "seed": 3},
+        {"tag": "layer", "input": files["rgba8"], "offsets": [10, 6], "model": "pebbles",
+         "seed": 1},
+        {"tag": "badmodel", "input": files["rgba8"], "select": SEL, "model": "no-such-model",
+         "seed": 0},
+    ]
+    (work / "plan.json").write_text(json.dumps({"cases": cases}))
+    env = dict(os.environ, WORK=str(work), TEXNET=str(HOST_TEXNET))
+    done = subprocess.run(
+        ["bash", str(GIMP3_SH), "run", str(dest / "texnet-gimp"), str(DRIVER),
+         f"TEXNET_HOME={home}", "TEXNET_OFFLINE=1", f"TEXNET_E2E_ENGINE={engine_path()}"],
+        env=env, capture_output=True, text=True, timeout=600)
+    log = done.stdout[-4000:] + done.stderr[-4000:]
+    assert done.returncode == 0, log
+    assert (work / "report.json").exists(), log
+    report = {case["tag"]: case for case in json.loads((work / "report.json").read_text())}
+    for case in report.values():
+        assert "crash" not in case, case.get("crash")
+    return work, report, log
+
+
+def _raw(work: Path, case: dict, key: str) -> np.ndarray:
+    data = np.frombuffer((work / case[key]).read_bytes(), dtype=np.uint16)
+    return data.reshape(case["height"], case["width"], 4).astype(np.int64)
+
+
+def _coverage(work: Path, case: dict) -> np.ndarray:
+    """The selection GIMP held, (H, W) in 0..65535 (soft where feathered)."""
+    data = np.frombuffer((work / case["selection"]).read_bytes(), dtype=np.uint16)
+    return data.reshape(case["height"], case["width"]).astype(np.int64)
+
+
+@pytest.mark.parametrize("tag", ["rgba8", "rgb16"])
+def test_fill_adds_textured_layer_and_leaves_the_rest(gimp_report, tag):
+    work, report, log = gimp_report
+    case = report[tag]
+    assert case["status"] == "success", (case["message"], log)
+    assert len(case["layers_after"]) == len(case["layers_before"]) + 1
+    assert "pebbles" in case["layers_after"][0]  # the new layer, on top
+    before, after = _raw(work, case, "before"), _raw(work, case, "after")
+    new, comp = _raw(work, case, "new_layer"), _raw(work, case, "composite")
+    cover = _coverage(work, case)
+    outside, inside = cover == 0, cover == 65535
+    assert inside.sum() > 100 and outside.sum() > 100
+    np.testing.assert_array_equal(after, before)  # the original layer is never modified
+    assert (new[outside, 3] == 0).all()  # the new layer is clipped to the selection
+    assert (new[inside, 3] == 65535).all()
+    np.testing.assert_allclose(new[..., 3], cover, atol=2)  # soft edges kept
+    np.testing.assert_allclose(comp[outside], before[outside], atol=1)  # outside: unchanged
+    texture = new[inside, :3]
+    assert texture.std(axis=0).min() > 1000  # textured, not a flat colour
+    assert np.abs(comp[inside, :3] - before[inside, :3]).mean() > 2000
+
+
+def test_fill_keeps_16_bit_precision(gimp_report):
+    work, report, _ = gimp_report
+    case = report["rgb16"]
+    assert case["precision"].startswith("u16"), case["precision"]
+    cover = _coverage(work, case)
+    soft = (cover > 0) & (cover < 65535)
+    assert soft.sum() > 100  # the feathered edge
+    alpha = _raw(work, case, "new_layer")[soft, 3]
+    # An 8-bit detour would leave only multiples of 257 in the soft edge.
+    assert (alpha % 257 != 0).mean() > 0.5
+
+
+def test_fill_without_selection_fills_the_offset_layer(gimp_report):
+    work, report, log = gimp_report
+    case = report["layer"]
+    assert case["status"] == "success", (case["message"], log)
+    assert case["offsets"] == [10, 6]
+    new = _raw(work, case, "new_layer")
+    covered = np.zeros((H, W), bool)
+    covered[6:, 10:] = True  # the layer's part of the canvas
+    assert (new[covered, 3] == 65535).all()
+    assert (new[~covered, 3] == 0).all()
+
+
+def test_bad_model_is_an_error_with_the_engine_message(gimp_report):
+    _, report, _ = gimp_report
+    case = report["badmodel"]
+    assert case["status"] == "execution-error"
+    assert "no-such-model" in case["message"]
+    assert case["layers_after"] == case["layers_before"]
