@@ -8,6 +8,7 @@ memory stays bounded). Greyscale 16-bit PNG goes through Pillow ("I;16") as usua
 from __future__ import annotations
 
 import struct
+import warnings
 import zlib
 from pathlib import Path
 from typing import BinaryIO
@@ -39,13 +40,16 @@ def needs_png16(path: str | Path) -> bool:
 def read_png16(path: str | Path) -> np.ndarray:
     """Decode a 16-bit PNG -> (H, W, C) uint16 with C = 2 (grey+alpha), 3 or 4 channels."""
     import torch
-    from torchvision.io import ImageReadMode, decode_png
 
     data = torch.frombuffer(bytearray(Path(path).read_bytes()), dtype=torch.uint8)
-    try:
-        decoded = decode_png(data, ImageReadMode.UNCHANGED)
-    except RuntimeError as exc:
-        raise ImageError(f"{path} is not a readable 16-bit PNG ({exc})") from exc
+    with warnings.catch_warnings():  # torchvision 0.29 announces a move of its decoders
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from torchvision.io import ImageReadMode, decode_png
+
+        try:
+            decoded = decode_png(data, ImageReadMode.UNCHANGED)
+        except RuntimeError as exc:
+            raise ImageError(f"{path} is not a readable 16-bit PNG ({exc})") from exc
     # Older torchvision returns int32 for 16-bit data; the values fit uint16 either way.
     return decoded.permute(1, 2, 0).numpy().astype(np.uint16, copy=False)
 
