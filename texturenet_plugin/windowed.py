@@ -13,7 +13,6 @@ coordinates so the sample is periodic; it must be a multiple of the generator's 
 from __future__ import annotations
 
 import torch
-from torch.nn import functional as F
 
 from .fast import FastGenerator, noise_window_nhwc, run_block
 from .generator import Generator
@@ -30,15 +29,22 @@ def _grow(span: Span, by: int) -> Span:
     return span[0] - by, span[1] + by
 
 
-def _join_window(coarse: torch.Tensor, coarse_start: Span, fine: torch.Tensor,
-                 fine_start: Span) -> torch.Tensor:
-    """Nearest ×2 upsampling of a coarse window, cropped to the fine window, concatenated
-    with it (the join's normalisation is folded into the mixer, see :mod:`.fast`)."""
-    up = F.interpolate(coarse, scale_factor=2, mode="nearest")
-    top = fine_start[0] - 2 * coarse_start[0]
-    left = fine_start[1] - 2 * coarse_start[1]
-    h, w = fine.shape[-2:]
-    return torch.cat([up[..., top : top + h, left : left + w], fine], dim=1)
+def _even(span: Span) -> Span:
+    """The smallest span with even ends that contains ``span`` (aligned to the coarse grid)."""
+    return span[0] - span[0] % 2, span[1] + span[1] % 2
+
+
+def _join_aligned(coarse: torch.Tensor, fine: torch.Tensor) -> torch.Tensor:
+    """Concatenate the nearest ×2 upsampling of ``coarse`` (B, Cc, h, w) with ``fine``
+    (B, Cf, 2h, 2w) in one channels-last buffer, upsampling while copying (no intermediate).
+    The join's normalisation is folded into the mixer (see :mod:`.fast`)."""
+    b, cc, h, w = coarse.shape
+    joined = torch.empty((b, cc + fine.shape[1], 2 * h, 2 * w), dtype=fine.dtype,
+                         device=fine.device, memory_format=torch.channels_last)
+    target = joined[:, :cc].unflatten(3, (w, 2)).unflatten(2, (h, 2))  # (B, Cc, h, 2, w, 2)
+    target.copy_(coarse[:, :, :, None, :, None].expand(b, cc, h, 2, w, 2))
+    joined[:, cc:].copy_(fine)
+    return joined
 
 
 class WindowEvaluator:
@@ -76,14 +82,15 @@ class WindowEvaluator:
         k = self.gen.spec.scales
         if scale == k - 1:
             return self._branch(scale, rows, cols)
-        rows2, cols2 = _grow(rows, 2), _grow(cols, 2)  # the mixer's two 3×3 convs
-        coarse_rows = (rows2[0] // 2, (rows2[1] - 1) // 2 + 1)
-        coarse_cols = (cols2[0] // 2, (cols2[1] - 1) // 2 + 1)
-        coarse = self.features(scale + 1, coarse_rows, coarse_cols)
-        fine = self._branch(scale, rows2, cols2)
-        joined = _join_window(coarse, (coarse_rows[0], coarse_cols[0]), fine, (rows2[0], cols2[0]))
-        del coarse, fine
-        return run_block(self.fast.mixers[k - 2 - scale], joined, circular=False)
+        # the mixer's two 3×3 convs need 2 more pixels per side; even ends make the coarse
+        # window's ×2 upsampling cover the fine window exactly (at most 1 extra pixel a side)
+        (r0, r1), (c0, c1) = _even(_grow(rows, 2)), _even(_grow(cols, 2))
+        coarse = self.features(scale + 1, (r0 // 2, r1 // 2), (c0 // 2, c1 // 2))
+        joined = _join_aligned(coarse, self._branch(scale, (r0, r1), (c0, c1)))
+        del coarse
+        out = run_block(self.fast.mixers[k - 2 - scale], joined, circular=False)
+        top, left = rows[0] - (r0 + 2), cols[0] - (c0 + 2)
+        return out[..., top : top + rows[1] - rows[0], left : left + cols[1] - cols[0]]
 
     @torch.no_grad()
     def image(self, rows: Span, cols: Span) -> torch.Tensor:
