@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -157,7 +158,7 @@ def test_500_is_retried_then_reported(server, zoo_folder):
 
 def test_stalled_server_hits_the_timeout_and_keeps_the_partial(server, zoo_folder):
     server.plans["tiny-a.tnet"] = Plan(stall=30)
-    policy = DownloadPolicy(timeout=0.3, retries=1, backoff=0.01)
+    policy = DownloadPolicy(timeout=0.8, retries=1, backoff=0.01)
     start = time.monotonic()
     with pytest.raises(TransferInterrupted, match="timed out.*again to resume"):
         zoo.pull("tiny-a", policy=policy)
@@ -172,13 +173,18 @@ def test_stalled_server_hits_the_timeout_and_keeps_the_partial(server, zoo_folde
     assert cache_listing() == ["tiny-a.tnet", "tiny-a.tnet.json"]
 
 
-def test_cancel_stops_the_download_and_leaves_no_model(server):
+def test_cancel_stops_the_download_and_a_later_pull_resumes(server, zoo_folder):
     server.plans["tiny-a.tnet"] = Plan(chunk_delay=0.05)
     reporter = Reporter()
-    reporter.callback = lambda p: reporter.token.cancel() if p.done > 20_000 else None
+    reporter.callback = lambda p: reporter.token.cancel()  # at the first progress event
     with pytest.raises(Cancelled):
         zoo.pull("tiny-a", reporter, FAST)
     assert "tiny-a.tnet" not in cache_listing()
+    (part,) = [p for p in config.models_cache_dir().iterdir() if p.name.endswith(".part")]
+    kept = part.stat().st_size
+    assert 0 < kept < (zoo_folder / "tiny-a.tnet").stat().st_size
+    assert sha(zoo.pull("tiny-a", policy=FAST).path) == sha(zoo_folder / "tiny-a.tnet")
+    assert server.requests_for("tiny-a.tnet") == [None, f"bytes={kept}-"]
 
 
 PULL = "from texturenet_plugin import zoo; print(zoo.pull('tiny-a').action)"
@@ -239,3 +245,13 @@ def test_redirect_away_from_http_is_refused(server, target):
 def test_path_traversal_names_are_refused(name):
     with pytest.raises(InputError, match="invalid model name"):
         zoo.pull(name)
+
+
+def test_not_enough_disk_space_is_reported_before_downloading(server, monkeypatch):
+    from texturenet_plugin import download
+
+    almost_full = shutil.disk_usage("/")._replace(free=1000)
+    monkeypatch.setattr(download.shutil, "disk_usage", lambda _: almost_full)
+    with pytest.raises(DownloadError, match="MB free; the download needs"):
+        zoo.pull("tiny-a", policy=FAST)
+    assert server.requests_for("tiny-a.tnet") == [] and cache_listing() == []

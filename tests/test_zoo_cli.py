@@ -48,6 +48,11 @@ def test_fresh_install_lists_bundled_models_offline(capsys):
     assert code == 0 and out.startswith("pebbles")
 
 
+def test_plain_list_never_reads_indexes_even_online(served, capsys):
+    code, out, _ = texnet(capsys, "models", "list")
+    assert code == 0 and "pebbles" in out and "tiny-c" not in out and served.log == []
+
+
 def test_list_remote_pull_info_verify_rm(served, capsys):
     code, out, _ = texnet(capsys, "models", "list", "--remote", "--json")
     rows = {r["name"]: r for r in json.loads(out)}

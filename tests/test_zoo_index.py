@@ -123,3 +123,23 @@ def test_config_file_keeps_other_keys_and_reports_damage():
     path.write_text("{broken")
     with pytest.raises(InputError, match="fix or delete it"):
         index.configured_indexes()
+
+
+def test_terminal_escapes_in_index_text_are_removed():
+    (entry,) = parse_index(doc(title="Nice\x1b]0;pwned\x07\x1b[2J title\n", license="x" * 9999),
+                           BASE)
+    assert entry.title == "Nice]0;pwned[2J title" and len(entry.license) == 500
+
+
+@pytest.mark.parametrize("url", ["/srv/zoo/index.json", "ftp:///etc/passwd", "gopher://x/i"])
+def test_index_urls_with_other_schemes_are_problems_not_reads(url, monkeypatch):
+    monkeypatch.setenv("TEXNET_INDEX", url)
+    lookup = zoo.remote_models()
+    assert list(lookup.entries) == ["pebbles"]
+    assert len(lookup.problems) == 1 and "only http://, https:// and file://" in lookup.problems[0]
+
+
+def test_pull_of_a_bundled_name_fetches_nothing():
+    result = zoo.pull(registry.DEFAULT_MODEL, force=True)
+    assert result.action == "bundled" and result.path.parent == registry.bundled_dir()
+    assert not config.models_cache_dir().exists()

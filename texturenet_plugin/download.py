@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import shutil
 import time
 import urllib.error
 import urllib.request
@@ -298,6 +299,7 @@ def download(url: str, dest: Path, sha256: str, size: int, reporter: Reporter | 
     keep = False
     try:
         resumed = fh.seek(0, os.SEEK_END)
+        _check_space(dest.parent, size - resumed)
         meter = _Meter(reporter, size, dest.stem, resumed)
         _fetch(lambda: transfer(url, fh, size, meter, policy), policy, url, reporter)
         if resumed and _digest(fh) != sha256:  # a stale partial from a changed file: once more
@@ -310,6 +312,8 @@ def download(url: str, dest: Path, sha256: str, size: int, reporter: Reporter | 
                                 "is corrupt or was replaced: nothing was installed")
         if check:
             check(part)
+        if fcntl is None:  # pragma: no cover - Windows cannot rename an open file
+            fh.close()
         os.replace(part, dest)
     except (Cancelled, TransferInterrupted, KeyboardInterrupt):
         keep = os.fstat(fh.fileno()).st_size > 0
@@ -319,6 +323,13 @@ def download(url: str, dest: Path, sha256: str, size: int, reporter: Reporter | 
         if not keep and part.exists():
             part.unlink()
     return dest
+
+
+def _check_space(folder: Path, needed: int) -> None:
+    free = shutil.disk_usage(folder).free
+    if needed > free:
+        raise DownloadError(f"{folder} has {free / 1e6:.1f} MB free; the download needs "
+                            f"{needed / 1e6:.1f} MB: free some space and pull again")
 
 
 def _fetch(attempt: Callable[[], None], policy: DownloadPolicy, url: str,

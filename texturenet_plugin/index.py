@@ -127,9 +127,14 @@ def parse_entry(raw: object, index_url: str, position: int) -> IndexEntry:
     if not 0 < size <= MAX_MODEL_BYTES:
         raise IndexFormatError(f"{where}: bytes={size} is outside 1..{MAX_MODEL_BYTES}")
     url = resolve_entry_url(_field(raw, "url", str, where), index_url, where)
-    text = {key: _field(raw, key, str, where, default="")[:500]
+    text = {key: printable(_field(raw, key, str, where, default=""))
             for key in ("title", "license", "source")}
     return IndexEntry(name, kind, url, sha, size, index=index_url, **text)
+
+
+def printable(text: str, limit: int = 500) -> str:
+    """Text from an index as it may reach a terminal: no control or escape characters."""
+    return "".join(ch for ch in text[:limit] if ch.isprintable())
 
 
 def _field(raw: dict, key: str, kind: type, where: str, default=None):

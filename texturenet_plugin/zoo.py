@@ -18,8 +18,8 @@ from typing import Iterator
 from . import config, registry
 from .download import PART, DownloadPolicy, download, fetch_bytes, sha256_file
 from .errors import DownloadError, InputError, ModelError, ModelNotFoundError, TexnetError
-from .index import (MAX_INDEX_BYTES, IndexEntry, all_indexes, is_network_url, parse_index,
-                    read_local_index)
+from .index import (MAX_INDEX_BYTES, IndexEntry, all_indexes, check_url, is_network_url,
+                    parse_index, read_local_index)
 from .modelfile import load_model
 from .progress import Reporter
 
@@ -28,6 +28,7 @@ RECORD = ".json"  # sidecar suffix: NAME.tnet.json
 
 def read_index(url: str, policy: DownloadPolicy | None = None) -> list[IndexEntry]:
     """The entries of one index (http(s) or file URL)."""
+    check_url(url)
     if is_network_url(url):
         return parse_index(fetch_bytes(url, MAX_INDEX_BYTES, policy), url)
     return read_local_index(url)
@@ -120,10 +121,11 @@ def read_record(model: Path) -> dict | None:
 def pull(name: str, reporter: Reporter | None = None, policy: DownloadPolicy | None = None,
          force: bool = False) -> PullResult:
     """Make ``name`` available: a user-trained or bundled model is used as is; otherwise the
-    index entry is downloaded into the cache unless an identical verified copy is there."""
+    index entry is downloaded into the cache unless an identical verified copy is there
+    (``force``: download again anyway)."""
     registry.validate_name(name)
-    for where, folder in registry.search_dirs()[:2]:
-        if (folder / f"{name}{registry.SUFFIX}").is_file() and not force:
+    for where, folder in registry.search_dirs()[:2]:  # user-trained and bundled: never fetched
+        if (folder / f"{name}{registry.SUFFIX}").is_file():
             return PullResult(name, folder / f"{name}{registry.SUFFIX}", where)
     entry = find_entry(name, policy)
     dest = cache_path(name)

@@ -177,3 +177,8 @@ def path():
     """Where downloaded and user-trained models live."""
     click.echo(f"cache: {config.models_cache_dir()}")
     click.echo(f"user:  {config.user_models_dir()}")
+
+
+from .cmd_models_preview import preview  # noqa: E402  (its own module: thumbnails for plug-ins)
+
+models.add_command(preview)
