@@ -1,10 +1,11 @@
 """Driver run inside real GIMP 3 (python-fu-eval) by tests/test_gimp_e2e.py via gimp3.sh.
 
 Reads $WORK/plan.json: {"cases": [{"tag", "input", "select": [x, y, w, h] | null,
-"feather": px | null, "offsets": [x, y] | null, "model", "seed"}]}. For each case it opens the file, makes the
-selection, calls Texture Fill non-interactively, and dumps what the test checks as raw
-"R'G'B'A u16" files (exact whatever the image's precision): the original layer before and
-after, the new layer and the composite. Writes $WORK/report.json; never raises.
+"feather": px | null, "offsets": [x, y] | null, "model", "seed"}]}. For each case it opens
+the file, makes the selection, calls Texture Fill non-interactively, and dumps what the test
+checks as raw "R'G'B'A u16" files (exact whatever the image's precision): the original layer
+before and after, the selection ("Y u16"), the new layer and the composite. Writes
+$WORK/report.json; never raises.
 """
 
 import json
