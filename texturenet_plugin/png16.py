@@ -41,17 +41,74 @@ def read_png16(path: str | Path) -> np.ndarray:
     """Decode a 16-bit PNG -> (H, W, C) uint16 with C = 2 (grey+alpha), 3 or 4 channels."""
     import torch
 
+    try:
+        with warnings.catch_warnings():  # torchvision 0.29 announces a move of its decoders
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from torchvision.io import ImageReadMode, decode_png
+    except ImportError:  # a torchvision without image decoding: the slower numpy decoder
+        return decode_png16_numpy(Path(path).read_bytes(), path)
     data = torch.frombuffer(bytearray(Path(path).read_bytes()), dtype=torch.uint8)
-    with warnings.catch_warnings():  # torchvision 0.29 announces a move of its decoders
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from torchvision.io import ImageReadMode, decode_png
-
-        try:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
             decoded = decode_png(data, ImageReadMode.UNCHANGED)
-        except RuntimeError as exc:
-            raise ImageError(f"{path} is not a readable 16-bit PNG ({exc})") from exc
+    except RuntimeError as exc:
+        raise ImageError(f"{path} is not a readable 16-bit PNG ({exc})") from exc
     # Older torchvision returns int32 for 16-bit data; the values fit uint16 either way.
     return decoded.permute(1, 2, 0).numpy().astype(np.uint16, copy=False)
+
+
+def _chunks(data: bytes):
+    pos = len(SIGNATURE)
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        yield data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+
+
+def _unfilter_row(kind: int, row: np.ndarray, prior: np.ndarray, bpp: int) -> np.ndarray:
+    """Undo one PNG filter on a uint8 row (Average and Paeth walk the row pixel by pixel)."""
+    if kind == 0:
+        return row
+    if kind == 2:
+        return row + prior
+    if kind == 1:  # running sum along the row, per byte position within a pixel
+        sums = np.cumsum(row.reshape(-1, bpp).astype(np.int64), axis=0)
+        return (sums & 0xFF).astype(np.uint8).reshape(-1)
+    out = row.astype(np.int32)
+    up = prior.astype(np.int32)
+    for i in range(len(out)):
+        left = out[i - bpp] if i >= bpp else 0
+        if kind == 3:
+            out[i] = (out[i] + ((left + up[i]) >> 1)) & 0xFF
+        elif kind == 4:
+            upleft = up[i - bpp] if i >= bpp else 0
+            p = left + up[i] - upleft
+            pa, pb, pc = abs(p - left), abs(p - up[i]), abs(p - upleft)
+            pred = left if pa <= pb and pa <= pc else (up[i] if pb <= pc else upleft)
+            out[i] = (out[i] + pred) & 0xFF
+        else:
+            raise ValueError(f"unknown PNG filter type {kind}")
+    return out.astype(np.uint8)
+
+
+def decode_png16_numpy(data: bytes, name: str | Path = "PNG") -> np.ndarray:
+    """Fallback decoder for non-interlaced 16-bit PNG -> (H, W, C) uint16. Correct but slow
+    on large files filtered with Average/Paeth (a Python loop per pixel)."""
+    chunks = list(_chunks(data))
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
+    channels = {v: k for k, v in COLOUR_TYPES.items()}.get(colour)
+    if depth != 16 or channels is None or interlace:
+        raise ImageError(f"{name}: only non-interlaced 16-bit PNG is supported without "
+                         "torchvision's decoder; re-save the image without interlacing")
+    raw = zlib.decompress(b"".join(body for kind, body in chunks if kind == b"IDAT"))
+    stride, bpp = width * channels * 2, channels * 2
+    rows = np.frombuffer(raw, np.uint8)[: height * (stride + 1)].reshape(height, stride + 1)
+    out = np.empty((height, stride), np.uint8)
+    prior = np.zeros(stride, np.uint8)
+    for y in range(height):
+        prior = out[y] = _unfilter_row(int(rows[y, 0]), rows[y, 1:], prior, bpp)
+    return out.view(">u2").astype(np.uint16).reshape(height, width, channels)
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
