@@ -7,6 +7,7 @@ import torch
 
 from texturenet_plugin.generator import Generator, GeneratorSpec
 from texturenet_plugin.modelfile import ModelFile, save_model
+from texturenet_plugin.quality import seam_score as seam_ratio  # noqa: F401 (re-export)
 
 
 def tiny_generator(scales: int = 3, seed: int = 0, norm: str = "batch") -> Generator:
@@ -22,16 +23,6 @@ def save_tiny_model(path, name: str = "tiny", scales: int = 3, seed: int = 0):
     meta = {"name": name, "title": name.title(), "license": "CC0", "source": "test",
             "descriptor": "random", "training": {}, "preview": torch.zeros(8, 8, 3, dtype=torch.uint8)}
     return save_model(ModelFile("texture", gen.spec, gen.state_dict(), meta), path)
-
-
-def seam_ratio(image: np.ndarray) -> float:
-    """Mean |gradient| across the wrap-around seams ÷ mean |gradient| inside (1.0 = invisible)."""
-    img = image.astype(np.float64)
-    inner_x = np.abs(np.diff(img, axis=1)).mean()
-    inner_y = np.abs(np.diff(img, axis=0)).mean()
-    seam_x = np.abs(img[:, 0] - img[:, -1]).mean()
-    seam_y = np.abs(img[0, :] - img[-1, :]).mean()
-    return float((seam_x + seam_y) / (inner_x + inner_y))
 
 
 def seam_ratio_at_phase(image: np.ndarray, lattice: int) -> float:

@@ -73,7 +73,7 @@ PRESETS: dict[str, TrainConfig] = {
     # Tuned for a 2-core CPU: smaller samples and batches, more iterations at a lower rate.
     # See docs/training-notes.md for the experiments behind these numbers.
     "cpu": TrainConfig(
-        iterations=800, batch_size=4, size=128, lr=0.05, lr_decay_start=500,
+        iterations=1000, batch_size=4, size=128, lr=0.05, lr_decay_start=600,
         lr_decay_every=100, lr_decay=0.7, descriptor="vgg16-hed", checkpoint_every=50,
     ),
 }
@@ -95,17 +95,23 @@ class TrainState:
     seconds: float = 0.0
 
 
-def exemplar_grams(descriptor: Descriptor, exemplar: torch.Tensor, config: TrainConfig):
-    """Target Grams of the exemplar (3, H, W) in [0, 1], downscaled to ``exemplar_max_side``."""
+def scaled_exemplar(exemplar: torch.Tensor, config: TrainConfig) -> torch.Tensor:
+    """(3, H, W) in [0, 1] -> (1, 3, h, w), downscaled so its longer side is at most
+    ``exemplar_max_side`` (the scale at which the model learns the texture)."""
     image = exemplar.unsqueeze(0)
     side = max(image.shape[-2:])
     if side > config.exemplar_max_side:
-        scale = config.exemplar_max_side / side
         image = torch.nn.functional.interpolate(
-            image, scale_factor=scale, mode="bilinear", antialias=True, align_corners=False
+            image, scale_factor=config.exemplar_max_side / side, mode="bilinear",
+            antialias=True, align_corners=False,
         )
+    return image.clamp(0, 1)
+
+
+def exemplar_grams(descriptor: Descriptor, exemplar: torch.Tensor, config: TrainConfig):
+    """Target Grams of the exemplar (3, H, W) in [0, 1] at the training scale."""
     with torch.no_grad():
-        return target_grams(descriptor(image.clamp(0, 1), config.layers))
+        return target_grams(descriptor(scaled_exemplar(exemplar, config), config.layers))
 
 
 def new_state(config: TrainConfig, device: torch.device) -> TrainState:

@@ -1,0 +1,92 @@
+"""Write docs/models/NAME.md (model card) for bundled models and the table in docs/quality.md.
+
+    python tools/model_cards.py [--quality docs/quality] [--out docs]
+
+Reads each bundled .tnet's metadata and, when present, its benchmarks/quality.py record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from texturenet_plugin import registry
+from texturenet_plugin.modelfile import load_model
+
+BARS = {"speedup": 500, "diversity": 0.6, "seam_score": 1.2}
+
+
+def fmt(value, digits: int = 3) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.{digits}g}" if isinstance(value, float) else str(value)
+
+
+def speedup_text(q: dict) -> str:
+    if q.get("speedup") is not None:
+        return f"{q['speedup']:.0f}×"
+    if q.get("speedup_lower_bound") is not None:
+        return f"> {q['speedup_lower_bound']:.0f}× (optimiser never reached it)"
+    return "n/a"
+
+
+def card(name: str, meta: dict, quality: dict | None) -> str:
+    t = meta.get("training", {})
+    lines = [
+        f"# {meta.get('title', name)} (`{name}`)", "",
+        f"![contact sheet](../models/{name}.png)", "",
+        f"- exemplar: `{meta.get('source')}` from `../shared/corpus/textures/`",
+        f"- license: {meta.get('license')}",
+        f"- descriptor: `{meta.get('descriptor')}`",
+        f"- training: preset settings {t.get('iterations')} iterations, batch {t.get('batch_size')}, "
+        f"{t.get('size')}² samples, Adam lr {t.get('lr')}; {fmt(t.get('seconds'))} s of training "
+        f"compute; final loss {fmt(t.get('final_loss'))}",
+    ]
+    if quality:
+        lines += [
+            f"- quality at 256² (`python benchmarks/quality.py {name}`): mean texture loss "
+            f"{fmt(quality['generator_mean_loss'])}, {quality['generator_seconds_per_sample'] * 1000:.0f} ms "
+            f"per sample, loss-equivalent speed-up {speedup_text(quality)}, diversity "
+            f"{fmt(quality['diversity'])}, seam score {fmt(quality['seam_score'])}",
+            f"- Fig. 6-style plot: ![fig6](../quality/{name}-fig6.png)",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def table(rows: list[tuple[str, dict, dict | None]]) -> str:
+    out = ["| model | exemplar | loss | ms/sample | speed-up | diversity | seam | train s |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for name, meta, q in rows:
+        if q is None:
+            out.append(f"| {name} | {meta.get('source')} | not measured | | | | | |")
+            continue
+        out.append(
+            f"| [{name}](models/{name}.md) | {meta.get('source')} | {fmt(q['generator_mean_loss'])} | "
+            f"{q['generator_seconds_per_sample'] * 1000:.0f} | {speedup_text(q)} | "
+            f"{fmt(q['diversity'])} | {fmt(q['seam_score'])} | "
+            f"{fmt(meta.get('training', {}).get('seconds'))} |")
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quality", type=Path, default=Path("docs/quality"))
+    parser.add_argument("--out", type=Path, default=Path("docs"))
+    args = parser.parse_args()
+    rows = []
+    for path in sorted(registry.bundled_dir().glob("*.tnet")):
+        model = load_model(path)
+        if model.kind != "texture":
+            continue
+        qfile = args.quality / f"{path.stem}.json"
+        quality = json.loads(qfile.read_text()) if qfile.exists() else None
+        (args.out / "models").mkdir(parents=True, exist_ok=True)
+        (args.out / "models" / f"{path.stem}.md").write_text(card(path.stem, model.meta, quality))
+        rows.append((path.stem, model.meta, quality))
+    (args.out / "quality-table.md").write_text(table(rows))
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
