@@ -46,7 +46,8 @@ def main() -> None:
     scene().save(before)
     path_mask().save(mask)
     subprocess.run(["texnet", "fill", "--image", str(before), "--mask", str(mask), "-o",
-                    str(after), "--seed", "1", "--scale", "0.5", "--overwrite", "--progress", "none"], check=True)
+                    str(after), "--seed", "1", "--scale", "0.5", "--overwrite",
+                    "--progress", "none"], check=True)
     panels = [Image.open(p).convert("RGB") for p in (before, mask, after)]
     sheet = Image.new("RGB", (3 * W + 20, H), "white")
     for i, panel in enumerate(panels):

@@ -99,7 +99,8 @@ def load_selection(mask: Picture, width: int, height: int, feather_radius: float
     return Selection(coverage, box)
 
 
-def surroundings(selection: Selection, margin: int | None = None) -> tuple[slice, slice, np.ndarray]:
+def surroundings(selection: Selection, margin: int | None = None
+                 ) -> tuple[slice, slice, np.ndarray]:
     """The bounding box grown by ``margin`` (default: a quarter of its larger side, at least
     8 px), clipped to the canvas, and a bool mask of its unselected pixels there.
 
