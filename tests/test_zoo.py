@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import threading
@@ -17,7 +18,7 @@ import pytest
 
 from helpers import save_tiny_model
 from texturenet_plugin import config, zoo
-from texturenet_plugin.download import DownloadPolicy, TransferInterrupted
+from texturenet_plugin.download import DownloadPolicy, TransferInterrupted, download
 from texturenet_plugin.errors import Cancelled, DownloadError, InputError, ModelNotFoundError
 from texturenet_plugin.progress import Reporter
 from texturenet_plugin.publish import publish
@@ -255,3 +256,25 @@ def test_not_enough_disk_space_is_reported_before_downloading(server, monkeypatc
     with pytest.raises(DownloadError, match="MB free; the download needs"):
         zoo.pull("tiny-a", policy=FAST)
     assert server.requests_for("tiny-a.tnet") == [] and cache_listing() == []
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_untrusted_https_certificate_is_a_clear_permanent_error(zoo_folder, tmp_path):
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    srv = start_server(zoo_folder, tls=context)
+    slow_retries = DownloadPolicy(timeout=2, retries=3, backoff=1)  # retrying would take 7 s
+    try:
+        start = time.monotonic()
+        with pytest.raises(DownloadError, match="certificate is not trusted"):
+            download(f"{srv.url}/tiny-a.tnet", config.models_cache_dir() / "tiny-a.tnet",
+                     "0" * 64, 1000, policy=slow_retries)
+        assert time.monotonic() - start < 1
+        assert srv.log == [] and cache_listing() == []
+    finally:
+        stop_server(srv)

@@ -8,6 +8,7 @@ Per-file ``Plan`` options: fixed status codes, corrupted bytes, a connection cut
 from __future__ import annotations
 
 import re
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -41,10 +42,11 @@ class ZooServer(ThreadingHTTPServer):
         self.counts: dict[str, int] = {}
         self.release = threading.Event()
         self.lock = threading.Lock()
+        self.scheme = "http"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.server_address[1]}"
 
     def requests_for(self, name: str) -> list[str | None]:
         return [rng for path, rng in self.log if path == f"/{name}"]
@@ -118,8 +120,11 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
-def start_server(root: Path) -> ZooServer:
+def start_server(root: Path, tls: ssl.SSLContext | None = None) -> ZooServer:
     server = ZooServer(root)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        server.scheme = "https"
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     return server
 

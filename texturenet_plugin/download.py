@@ -14,6 +14,7 @@ import hashlib
 import http.client
 import os
 import shutil
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
 
+from . import __version__
 from .errors import Cancelled, DownloadError
 from .index import check_url, file_url_path, is_network_url
 from .progress import Reporter
@@ -31,7 +33,7 @@ try:  # POSIX only; elsewhere abandoned .part files are recognised by age
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-USER_AGENT = "texnet (+https://github.com/texnet)"
+USER_AGENT = f"texnet/{__version__} (python urllib)"
 PART = ".part"
 
 
@@ -93,6 +95,10 @@ def open_url(url: str, policy: DownloadPolicy, start: int = 0):
                "publish`)" if exc.code in (404, 410) else ""
         raise DownloadError(message + hint) from exc
     except urllib.error.URLError as exc:
+        if isinstance(exc.reason, ssl.SSLCertVerificationError):  # retrying cannot help
+            raise DownloadError(f"{url}: the server's HTTPS certificate is not trusted "
+                                f"({exc.reason.verify_message}); check the URL or the "
+                                "system's certificate store") from exc
         raise _Transient(f"{url}: {_reason(exc.reason)}") from exc
     except (TimeoutError, OSError, http.client.HTTPException) as exc:
         raise _Transient(f"{url}: {_reason(exc)}") from exc
