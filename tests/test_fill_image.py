@@ -233,3 +233,14 @@ def test_json_progress_for_plugins(files, tmp_path, capsys):
     events = [json.loads(line) for line in stderr.splitlines()]
     assert {e["stage"] for e in events[:-1]} == {"load", "synthesize"}
     assert events[-1] == {"event": "result", "path": str(tmp_path / "o.png")}
+
+
+def test_cancelled_fill_stops_before_writing(files, tmp_path):
+    from texturenet_plugin.errors import Cancelled
+    from texturenet_plugin.progress import CancelToken, Reporter
+
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        fill_selection(tiny_generator(), Picture(photo()), Picture(rect_mask((0, 0, 9, 9))),
+                       reporter=Reporter(token=token))
