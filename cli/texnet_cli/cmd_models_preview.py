@@ -1,0 +1,56 @@
+"""``texnet models preview``: the preview thumbnails stored in model files, as PNG files.
+
+Host plug-ins show them in their model pickers (one call for all models, so torch is imported
+once). Prints ``{"name": "/abs/NAME.png", ...}`` on stdout.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+import torch
+
+from texturenet_plugin import registry
+from texturenet_plugin.errors import InputError
+from texturenet_plugin.images import write_rgb
+
+from .app import echo_json
+
+# Models saved without a preview get a sample of this size (texture models only).
+SAMPLE_SIDE = 128
+
+
+def preview_pixels(model) -> np.ndarray | None:
+    """(H, W, 3) uint8: the stored preview, else a small sample of a texture model, else None."""
+    preview = model.meta.get("preview")
+    if isinstance(preview, torch.Tensor) and preview.dim() == 3 and preview.shape[-1] == 3:
+        return preview.to(torch.uint8).cpu().numpy()
+    if model.kind != "texture":
+        return None
+    from texturenet_plugin.progress import Reporter
+    from texturenet_plugin.synthesis import sample_tile
+
+    with torch.inference_mode():
+        return sample_tile(model.build("cpu"), SAMPLE_SIDE, SAMPLE_SIDE, 0,
+                           Reporter(lambda _p: None))
+
+
+@click.command("preview")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Folder to write NAME.png files into (created if needed).")
+def preview(names, folder):
+    """Write the preview of each named model (default: every local model) to DIR/NAME.png."""
+    names = names or tuple(entry.name for entry in registry.list_local())
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {folder}: {exc}; pick another --dir") from exc
+    written = {}
+    for name in names:
+        pixels = preview_pixels(registry.load(registry.validate_name(name)))
+        if pixels is not None:
+            written[name] = str(write_rgb(pixels, folder / f"{name}.png").resolve())
+    echo_json(written)

@@ -1,0 +1,258 @@
+"""The "Texture Networks" docker: model picker with previews, seed, scale, strength, the
+Fill Selection / Tile Layer / Stylize Layer buttons, progress, Cancel and a status line.
+
+All engine work runs in a QProcess (job.py); the UI thread only exports pixels before and
+inserts the new layer after. Widgets carry object names (``texnet_fill`` …) for tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+from krita import DockWidget, Krita
+from PyQt5.QtCore import QStandardPaths, Qt, QTimer
+from PyQt5.QtGui import QIcon, QPixmap
+from PyQt5.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+                             QProgressBar, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout,
+                             QWidget)
+
+from . import layers
+from .adapter import (MAX_SEED, EngineNotFound, Settings, find_engine, models_args, new_seed,
+                      parse_models, previews_args, progress_text)
+from .job import EngineJob
+from .plugin import DOCKER_ID, DOCKER_TITLE
+
+PLUGIN_DIR = os.path.dirname(os.path.abspath(__file__))
+PREVIEW_SIZE = 48
+
+
+def _button(name: str, text: str, tip: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setToolTip(tip)
+    return button
+
+
+class TexnetDocker(DockWidget):
+    """The docker Krita creates once per main window."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName(DOCKER_ID)
+        self.setWindowTitle(DOCKER_TITLE)
+        self.job: EngineJob | None = None
+        self.models = []
+        self._build()
+        self._update_buttons()
+        QTimer.singleShot(0, self.refresh_models)
+
+    # ------------------------------------------------------------------ widgets
+    def _build(self) -> None:
+        root = QWidget(self)
+        form = QFormLayout()
+        self.model = QComboBox(objectName="texnet_model")
+        self.model.setIconSize(QPixmap(PREVIEW_SIZE, PREVIEW_SIZE).size())
+        self.model.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self.model.currentIndexChanged.connect(self._update_buttons)
+        self.refresh = _button("texnet_refresh", "↻", "Reload the list of models")
+        form.addRow("Model", self._row(self.model, self.refresh))
+        self.seed = QSpinBox(objectName="texnet_seed")
+        self.seed.setRange(0, MAX_SEED)
+        self.new_seed = _button("texnet_new_seed", "New seed", "A different sample")
+        form.addRow("Seed", self._row(self.seed, self.new_seed))
+        self.scale = self._spin("texnet_scale", 0.25, 8.0, 0.25, 1.0,
+                                "Texture element size: 2 makes elements twice as large")
+        form.addRow("Scale", self.scale)
+        self.strength = self._spin("texnet_strength", 0.0, 10.0, 0.1, 1.0,
+                                   "Style models: noise magnitude (more style, less content)")
+        form.addRow("Strength", self.strength)
+        self.fill = _button("texnet_fill", "Fill Selection", "Fill the selection with texture "
+                            "on a new layer")
+        self.tile = _button("texnet_tile", "Tile Layer", "A new layer covered with a seamless "
+                            "tile of the canvas size")
+        self.stylize = _button("texnet_stylize", "Stylize Layer", "A stylized copy of the "
+                               "active layer, as a new layer")
+        self.cancel = _button("texnet_cancel", "Cancel", "Stop the running job")
+        self.progress = QProgressBar(objectName="texnet_progress")
+        self.progress.setRange(0, 100)
+        self.status = QLabel("", objectName="texnet_status")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        box = QVBoxLayout(root)
+        box.addLayout(form)
+        box.addLayout(self._row_layout(self.fill, self.tile, self.stylize))
+        box.addLayout(self._row_layout(self.progress, self.cancel))
+        box.addWidget(self.status)
+        box.addStretch(1)
+        self.setWidget(root)
+        self.refresh.clicked.connect(self.refresh_models)
+        self.new_seed.clicked.connect(lambda: self.seed.setValue(new_seed()))
+        self.fill.clicked.connect(lambda: self.run_operation(layers.prepare_fill))
+        self.tile.clicked.connect(lambda: self.run_operation(layers.prepare_tile))
+        self.stylize.clicked.connect(lambda: self.run_operation(layers.prepare_stylize))
+        self.cancel.clicked.connect(self.cancel_job)
+
+    @staticmethod
+    def _spin(name, low, high, step, value, tip) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox(objectName=name)
+        spin.setRange(low, high)
+        spin.setSingleStep(step)
+        spin.setValue(value)
+        spin.setToolTip(tip)
+        return spin
+
+    @staticmethod
+    def _row_layout(*widgets) -> QHBoxLayout:
+        row = QHBoxLayout()
+        for widget in widgets:
+            row.addWidget(widget)
+        return row
+
+    def _row(self, *widgets) -> QWidget:
+        holder = QWidget()
+        row = self._row_layout(*widgets)
+        row.setContentsMargins(0, 0, 0, 0)
+        holder.setLayout(row)
+        return holder
+
+    def canvasChanged(self, canvas) -> None:  # required by DockWidget
+        pass
+
+    # ------------------------------------------------------------------ state
+    def busy(self) -> bool:
+        return self.job is not None
+
+    def settings(self) -> Settings:
+        return Settings(model=self.model.currentData() or None, seed=self.seed.value(),
+                        scale=self.scale.value(), strength=self.strength.value())
+
+    def _current_kind(self) -> str | None:
+        index = self.model.currentIndex()
+        return self.models[index].kind if 0 <= index < len(self.models) else None
+
+    def _update_buttons(self, *_) -> None:
+        kind, idle = self._current_kind(), self.job is None
+        self.fill.setEnabled(idle and kind in (None, "texture"))
+        self.tile.setEnabled(idle and kind in (None, "texture"))
+        self.stylize.setEnabled(idle and kind == "style")
+        self.scale.setEnabled(kind in (None, "texture"))
+        self.strength.setEnabled(kind == "style")
+        self.cancel.setEnabled(not idle)
+        self.refresh.setEnabled(idle)
+
+    def say(self, text: str) -> None:
+        self.status.setText(text)
+
+    # ------------------------------------------------------------------ engine runs
+    def _start(self, args, on_done) -> bool:
+        try:
+            engine = find_engine(plugin_dir=PLUGIN_DIR)
+        except EngineNotFound as exc:
+            self.say(str(exc))
+            return False
+        self.job = EngineJob(engine, args, self)
+        self.job.progress.connect(self._on_progress)
+        self.job.finished.connect(lambda outcome: self._on_finished(outcome, on_done))
+        self.progress.setValue(0)
+        self._update_buttons()
+        self.job.start()
+        return True
+
+    def _on_progress(self, event) -> None:
+        if event.percent is None:
+            self.progress.setRange(0, 0)  # busy indicator
+        else:
+            self.progress.setRange(0, 100)
+            self.progress.setValue(event.percent)
+        self.say(progress_text(event))
+
+    def _on_finished(self, outcome, on_done) -> None:
+        self.job.deleteLater()
+        self.job = None
+        self.progress.setRange(0, 100)
+        self.progress.setValue(100 if outcome.ok else 0)
+        try:
+            on_done(outcome)
+        finally:
+            self._update_buttons()
+
+    def cancel_job(self) -> None:
+        if self.job is not None:
+            self.say("cancelling…")
+            self.job.cancel()
+
+    def run_operation(self, prepare) -> None:
+        """Export what ``prepare`` needs, run the engine, insert its result as a layer."""
+        if self.job is not None:
+            return
+        doc = Krita.instance().activeDocument()
+        if doc is None:
+            self.say("open an image first")
+            return
+        folder = tempfile.mkdtemp(prefix="texnet-krita-")
+        above = doc.activeNode()
+        try:
+            job = prepare(doc, folder, self.settings())
+        except (layers.LayerError, OSError) as exc:
+            shutil.rmtree(folder, ignore_errors=True)
+            self.say(str(exc))
+            return
+        self.say("starting texnet…")
+        if not self._start(job.args, lambda outcome: self._insert(doc, job, above, folder,
+                                                                   outcome)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _insert(self, doc, job, above, folder, outcome) -> None:
+        try:
+            if outcome.ok:
+                layer = layers.finish(doc, job, above)
+                self.say(f"added layer “{layer.name()}”")
+            else:
+                self.say(outcome.message)
+        except layers.LayerError as exc:
+            self.say(str(exc))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    # ------------------------------------------------------------------ models
+    def refresh_models(self) -> None:
+        if self.job is None:
+            self._start(models_args(), self._on_models)
+
+    def _on_models(self, outcome) -> None:
+        if not outcome.ok:
+            self.say(f"cannot list models: {outcome.message}")
+            return
+        chosen = self.model.currentData()
+        self.models = parse_models(outcome.stdout)
+        self.model.blockSignals(True)
+        self.model.clear()
+        for info in self.models:
+            self.model.addItem(f"{info.title} ({info.kind})", info.name)
+        index = self.model.findData(chosen) if chosen else 0
+        self.model.setCurrentIndex(max(index, 0))
+        self.model.blockSignals(False)
+        self._update_buttons()
+        if not self.models:
+            self.say("no models found: train one with `texnet train texture`")
+            return
+        self.say(f"{len(self.models)} models")
+        self._start(previews_args(self._preview_dir(), [m.name for m in self.models]),
+                    self._on_previews)
+
+    @staticmethod
+    def _preview_dir() -> str:
+        base = QStandardPaths.writableLocation(QStandardPaths.CacheLocation)
+        return os.path.join(base or tempfile.gettempdir(), "texnet-previews")
+
+    def _on_previews(self, outcome) -> None:
+        if not outcome.ok:  # previews are a nicety: keep the list, say why they are missing
+            self.say(f"no previews: {outcome.message}")
+            return
+        folder = self._preview_dir()
+        for index, info in enumerate(self.models):
+            path = os.path.join(folder, f"{info.name}.png")
+            if os.path.isfile(path):
+                self.model.setItemIcon(index, QIcon(QPixmap(path)))

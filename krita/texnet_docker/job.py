@@ -1,0 +1,108 @@
+"""Running the engine asynchronously with QProcess: progress events in, one outcome out.
+
+The Qt event loop keeps running while the engine works, so Krita never freezes. Cancel sends
+SIGTERM (the engine stops at its next step, exits 3 and leaves no partial output, DESIGN.md
+§5) and kills the process if it has not gone after a grace period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PyQt5.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, pyqtSignal
+
+from .adapter import Event, ProgressReader, child_environment, failure_message
+
+KILL_AFTER_MS = 5000
+
+
+@dataclass
+class Outcome:
+    """How a run ended: ``ok`` with the result path, ``cancelled``, or a ``message``."""
+
+    ok: bool
+    cancelled: bool = False
+    path: str = ""
+    message: str = ""
+    stdout: str = ""
+
+
+class EngineJob(QObject):
+    """One ``texnet`` run. Signals: progress(Event), finished(Outcome) exactly once."""
+
+    progress = pyqtSignal(object)
+    finished = pyqtSignal(object)
+
+    def __init__(self, program: str, args: list[str], parent=None) -> None:
+        super().__init__(parent)
+        self.reader = ProgressReader()
+        self.cancelled = False
+        self._done = False
+        self._stdout = bytearray()
+        self.process = QProcess(self)
+        self.process.setProgram(program)
+        self.process.setArguments(args)
+        env = QProcessEnvironment()
+        for key, value in child_environment().items():
+            env.insert(key, value)
+        self.process.setProcessEnvironment(env)
+        self.process.readyReadStandardError.connect(self._on_stderr)
+        self.process.readyReadStandardOutput.connect(self._on_stdout)
+        self.process.finished.connect(self._on_finished)
+        self.process.errorOccurred.connect(self._on_error)
+
+    def start(self) -> None:
+        self.process.start()
+
+    def running(self) -> bool:
+        return not self._done
+
+    def cancel(self) -> None:
+        """Ask the engine to stop; kill it if it does not within KILL_AFTER_MS."""
+        if self._done:
+            return
+        self.cancelled = True
+        self.process.terminate()
+        QTimer.singleShot(KILL_AFTER_MS, self._kill)
+
+    def _kill(self) -> None:
+        if not self._done and self.process.state() != QProcess.NotRunning:
+            self.process.kill()
+
+    def _on_stderr(self) -> None:
+        text = bytes(self.process.readAllStandardError()).decode("utf-8", "replace")
+        for event in self.reader.feed(text):
+            self._emit(event)
+
+    def _emit(self, event: Event) -> None:
+        if event.kind == "progress":
+            self.progress.emit(event)
+
+    def _on_stdout(self) -> None:
+        self._stdout += bytes(self.process.readAllStandardOutput())
+
+    def _on_finished(self, exit_code: int, exit_status) -> None:
+        self._on_stderr()
+        self._on_stdout()
+        for event in self.reader.close():
+            self._emit(event)
+        stdout = self._stdout.decode("utf-8", "replace")
+        if self.cancelled:
+            outcome = Outcome(False, cancelled=True, message="cancelled")
+        elif exit_status == QProcess.NormalExit and exit_code == 0:
+            path = self.reader.result.path if self.reader.result else ""
+            outcome = Outcome(True, path=path, stdout=stdout)
+        else:
+            code = exit_code if exit_status == QProcess.NormalExit else -1
+            outcome = Outcome(False, message=failure_message(code, self.reader), stdout=stdout)
+        self._finish(outcome)
+
+    def _on_error(self, error) -> None:
+        if error == QProcess.FailedToStart:
+            self._finish(Outcome(False, message=f"cannot start {self.process.program()}: "
+                                 f"{self.process.errorString()}"))
+
+    def _finish(self, outcome: Outcome) -> None:
+        if not self._done:
+            self._done = True
+            self.finished.emit(outcome)
