@@ -13,9 +13,11 @@ import click
 
 from .plugins_common import ENGINE_RECORD
 from .plugins_gimp import install_gimp
+from .plugins_krita import install_krita
 
 INSTALLERS = {
     "gimp": install_gimp,
+    "krita": install_krita,
 }
 
 
