@@ -42,3 +42,13 @@ def test_two_process_gloo_training_step_keeps_ranks_in_sync(tmp_path):
         if name.endswith(("weight", "bias")):
             assert torch.allclose(tensor, ranks[1]["final"][name], atol=1e-6), name
     assert ranks[0]["losses"] == ranks[1]["losses"]  # the all-reduced mean
+
+
+def test_shards_are_disjoint_and_complete():
+    from texturenet_plugin.distributed import shard
+
+    items = [f"img{i}.png" for i in range(7)]
+    parts = [shard(items, r, 3) for r in range(3)]
+    assert sorted(sum(parts, [])) == sorted(items)
+    assert all(len(p) in (2, 3) for p in parts)
+    assert shard(items) == sorted(items)  # no process group: everything

@@ -31,6 +31,18 @@ from .training import (TrainConfig, TrainState, calibrate_batchnorm, exemplar_gr
                        train_step)
 
 
+def shard(items, rank: int | None = None, world: int | None = None) -> list:
+    """This process's share of a batch job (e.g. the images of a folder to stylize): sorted,
+    then every ``world``-th item from ``rank`` on, so shares are disjoint and together complete.
+    ``rank``/``world`` default to the current process group (or 0/1 without one)."""
+    if rank is None or world is None:
+        ready = dist.is_available() and dist.is_initialized()
+        rank, world = (dist.get_rank(), dist.get_world_size()) if ready else (0, 1)
+    if not 0 <= rank < world:
+        raise InputError(f"rank {rank} is outside 0..{world - 1}")
+    return sorted(items)[rank::world]
+
+
 def local_config(config: TrainConfig, world: int) -> TrainConfig:
     """This process's share of the global batch."""
     if config.batch_size % world:
