@@ -129,6 +129,16 @@ def print_row(row: dict) -> None:
           f"rss {row['peak_rss_mb']:.0f} MB", flush=True)
 
 
+def precision_psnr(gen, precision: str, size: int = 1024) -> float:
+    """PSNR (dB) of the uint8 tile at ``precision`` against the float32 tile, same seed."""
+    from texturenet_plugin.fast import psnr
+
+    with torch.inference_mode():
+        ref = torch.from_numpy(sample_tile(gen, size, size, 0)).float() / 255
+        low = torch.from_numpy(sample_tile(gen, size, size, 0, **fill_kwargs(precision)))
+    return psnr(ref, low.float() / 255)
+
+
 def naive_one_pass(gen, size: int, device) -> float:
     """The unoptimised reference: the nn.Module forward on the whole noise pyramid."""
     from texturenet_plugin.noise import periodic_noise
@@ -247,6 +257,10 @@ def main(argv=None) -> dict:
         best_gemm = max(gemm, result["gemm"].get(f"{device.type}-onednn/float32", 0.0))
         for precision in precisions:
             result["fill"] += bench_fill(gen, sizes, device, precision, gemm, best_gemm)
+            if precision != "float32":
+                db = precision_psnr(gen, precision)
+                result.setdefault("psnr_db", {})[f"{device.type}/{precision}"] = db
+                print(f"  PSNR {precision} vs float32 (1024², uint8): {db:.1f} dB")
         if not args.no_naive:
             for size in (256, 1024):
                 seconds = naive_one_pass(gen, size, device)

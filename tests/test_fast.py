@@ -11,7 +11,7 @@ from texturenet_plugin.generator import Generator, GeneratorSpec
 from texturenet_plugin.noise import noise_window, periodic_noise
 
 
-@pytest.mark.parametrize("height,width", [(64, 96), (50, 37)])
+@pytest.mark.parametrize("height,width", [(64, 96), (50, 37), (6, 10)])
 def test_folded_equals_reference(height, width):
     gen = tiny_generator(scales=4)
     noise = periodic_noise([3], height, width, 4)
@@ -63,3 +63,13 @@ def test_float16_needs_cuda():
         pytest.skip("CUDA present")
     with pytest.raises(InputError, match="CUDA"):
         FastGenerator(tiny_generator(scales=3), "float16")
+
+
+@pytest.mark.parametrize("shape", [(1, 5, 7, 9), (2, 3, 2, 4)])
+def test_channels_last_circular_pad_matches_f_pad(shape):
+    from texturenet_plugin.fast import pad_circular
+
+    x = torch.rand(shape).contiguous(memory_format=torch.channels_last)
+    padded = pad_circular(x, 1)
+    assert padded.is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(padded, torch.nn.functional.pad(x, (1, 1, 1, 1), mode="circular"))

@@ -132,14 +132,22 @@ class FastGenerator:
 
     @torch.no_grad()
     def forward(self, noise: list[torch.Tensor], content: torch.Tensor | None = None):
-        """One pass over the whole (periodic) sample, circular padding like the reference."""
+        """One pass over the whole (periodic) sample, circular padding like the reference.
+
+        Each block's input is padded circularly once, by the halo of its two 3×3 convs (2),
+        and the convs run "valid": the first conv's extra ring is exactly the circular padding
+        the second needs. At joins, upsampling, concatenation and padding are one copy.
+        """
         inputs = [self.prepare(x) for x in _with_content(self.spec, noise, content)]
         x = run_block(self.branches[-1], inputs[-1], circular=True)
         for depth in range(1, self.spec.scales):
             scale = self.spec.scales - 1 - depth
             fine = run_block(self.branches[scale], inputs[scale], circular=True)
-            up = F.interpolate(x, size=fine.shape[-2:], mode="nearest")
-            x = run_block(self.mixers[depth - 1], torch.cat([up, fine], dim=1), circular=True)
+            if min(fine.shape[-2:]) >= BLOCK_HALO:
+                x = run_block(self.mixers[depth - 1], join_circular(x, fine, BLOCK_HALO))
+            else:
+                up = F.interpolate(x, size=fine.shape[-2:], mode="nearest")
+                x = run_block(self.mixers[depth - 1], torch.cat([up, fine], 1), circular=True)
         return self.rgb(x)
 
     def rgb(self, features: torch.Tensor) -> torch.Tensor:
@@ -165,15 +173,60 @@ def _resize(image: torch.Tensor, size) -> torch.Tensor:
     return F.interpolate(image, size=tuple(size), mode="area")
 
 
-def run_block(convs: list[Conv], x: torch.Tensor, circular: bool) -> torch.Tensor:
-    """Three convs, each followed by LeakyReLU. ``circular`` pads 3×3 convs circularly
-    (same size out); otherwise they are "valid" (1 pixel less per side each)."""
-    for conv in convs:
-        if circular and conv.kernel > 1:
+BLOCK_HALO = 2  # a block's two 3×3 convs need 2 pixels of context per side
+
+
+def run_block(convs: list[Conv], x: torch.Tensor, circular: bool = False) -> torch.Tensor:
+    """Three convs, each followed by LeakyReLU, evaluated "valid" (each 3×3 conv loses one
+    pixel per side). ``circular``: pad the input circularly first so the output keeps its size."""
+    if circular and min(x.shape[-2:]) >= BLOCK_HALO:
+        x = pad_circular(x, BLOCK_HALO)
+    elif circular:  # smaller than the halo (tiny coarse scales): pad per conv, wrapping
+        for conv in convs:
             pad = conv.kernel // 2
-            x = F.pad(x, (pad, pad, pad, pad), mode="circular")
+            x = conv_leaky(F.pad(x, (pad,) * 4, mode="circular") if pad else x, conv)
+        return x
+    for conv in convs:
         x = conv_leaky(x, conv)
     return x
+
+
+def join_circular(coarse: torch.Tensor, fine: torch.Tensor, pad: int) -> torch.Tensor:
+    """cat(nearest-upsample(coarse), fine), circularly padded by ``pad``, in one channels-last
+    buffer: (B, Cc, h, w), (B, Cf, H, W) -> (B, Cc + Cf, H + 2p, W + 2p)."""
+    b, cc, h, w = coarse.shape
+    height, width = fine.shape[-2:]
+    out = torch.empty((b, cc + fine.shape[1], height + 2 * pad, width + 2 * pad),
+                      dtype=fine.dtype, device=fine.device, memory_format=torch.channels_last)
+    inner = out[:, :, pad : pad + height, pad : pad + width]
+    if (height, width) == (2 * h, 2 * w):  # exact ×2: upsample while copying
+        target = inner[:, :cc].unflatten(3, (w, 2)).unflatten(2, (h, 2))
+        target.copy_(coarse[:, :, :, None, :, None].expand(b, cc, h, 2, w, 2))
+    else:  # irregular sizes (see generator.py, "Sizes")
+        inner[:, :cc].copy_(F.interpolate(coarse, size=(height, width), mode="nearest"))
+    inner[:, cc:].copy_(fine)
+    _wrap_border(out, pad)
+    return out
+
+
+def pad_circular(x: torch.Tensor, pad: int) -> torch.Tensor:
+    """Circular padding that keeps the channels-last layout (``F.pad`` returns NCHW, which
+    costs a layout conversion before every convolution). (B, C, H, W) -> (B, C, H+2p, W+2p);
+    needs pad <= H, W."""
+    b, c, h, w = x.shape
+    out = torch.empty((b, c, h + 2 * pad, w + 2 * pad), dtype=x.dtype, device=x.device,
+                      memory_format=torch.channels_last)
+    out[:, :, pad:-pad, pad:-pad] = x
+    _wrap_border(out, pad)
+    return out
+
+
+def _wrap_border(out: torch.Tensor, pad: int) -> None:
+    """Fill the ``pad``-wide border of ``out`` from its interior, periodically (in place)."""
+    out[:, :, :pad, pad:-pad] = out[:, :, -2 * pad : -pad, pad:-pad]
+    out[:, :, -pad:, pad:-pad] = out[:, :, pad : 2 * pad, pad:-pad]
+    out[:, :, :, :pad] = out[:, :, :, -2 * pad : -pad]
+    out[:, :, :, -pad:] = out[:, :, :, pad : 2 * pad]
 
 
 def conv_leaky(x: torch.Tensor, conv: Conv) -> torch.Tensor:

@@ -75,7 +75,7 @@ class WindowEvaluator:
 
     def _branch(self, scale: int, rows: Span, cols: Span) -> torch.Tensor:
         noise = self._noise(scale, _grow(rows, 2), _grow(cols, 2))  # the block's two 3×3 convs
-        return run_block(self.fast.branches[scale], noise, circular=False)
+        return run_block(self.fast.branches[scale], noise)
 
     def features(self, scale: int, rows: Span, cols: Span) -> torch.Tensor:
         """The merged features of ``scale`` (all coarser scales included) on the window."""
@@ -88,7 +88,7 @@ class WindowEvaluator:
         coarse = self.features(scale + 1, (r0 // 2, r1 // 2), (c0 // 2, c1 // 2))
         joined = _join_aligned(coarse, self._branch(scale, (r0, r1), (c0, c1)))
         del coarse
-        out = run_block(self.fast.mixers[k - 2 - scale], joined, circular=False)
+        out = run_block(self.fast.mixers[k - 2 - scale], joined)
         top, left = rows[0] - (r0 + 2), cols[0] - (c0 + 2)
         return out[..., top : top + rows[1] - rows[0], left : left + cols[1] - cols[0]]
 
