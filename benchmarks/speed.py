@@ -225,11 +225,16 @@ def parse_args(argv=None):
     p.add_argument("--no-naive", action="store_true", help="skip the naive one-pass reference")
     p.add_argument("--fill-rss", default="", help="also run `texnet fill --tile WxH` (child)")
     p.add_argument("--cuda", action="store_true", help="only CUDA (skip the CPU part)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch CPU threads (default: torch's choice); 1 is the steadiest "
+                        "measurement on a shared machine")
     return p.parse_args(argv)
 
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     precisions = [p for p in args.precision.split(",") if p]
     gen0 = registry.load(None)
