@@ -26,9 +26,10 @@ from . import __version__, registry
 from .device import resolve_device
 from .errors import InputError, TexnetError
 from .fast import check_precision
-from .images import check_output, write_rgb
+from .images import check_output
 from .progress import Reporter
 from .synthesis import sample_canvas, sample_tile, validate_size
+from .tilewrite import write_tile
 
 _SIZE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 
@@ -112,5 +113,5 @@ class Worker:
             else:
                 box = tuple(int(v) for v in request["box"])
                 pixels = sample_canvas(gen, box, seed, reporter, precision=precision)
-        write_rgb(pixels, output)
+        write_tile(pixels, output)
         return {"path": str(output)}

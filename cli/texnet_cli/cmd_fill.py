@@ -10,8 +10,9 @@ import torch
 from texturenet_plugin import registry
 from texturenet_plugin.device import resolve_device
 from texturenet_plugin.errors import InputError
-from texturenet_plugin.images import check_output, write_rgb
+from texturenet_plugin.images import check_output
 from texturenet_plugin.synthesis import sample_tile, validate_size
+from texturenet_plugin.tilewrite import write_tile
 
 from .app import App, common_options
 from .fill_options import check_tile_only, image_fill_options
@@ -59,5 +60,5 @@ def fill(app: App, model_ref, tile, output, seed, image, mask, overwrite, **imag
     _, gen = load_generator(app, model_ref)
     with torch.inference_mode():
         pixels = sample_tile(gen, width, height, seed, app.reporter())
-    write_rgb(pixels, output)
+    write_tile(pixels, output)  # PNG streamed: no second full-size copy
     app.result(output)
