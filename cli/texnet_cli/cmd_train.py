@@ -51,3 +51,9 @@ def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterati
     path = train_texture_model(exemplar, card, config, app.reporter(), resume=resume,
                                device=resolve_device(app.device), output=output, restart=restart)
     app.result(path)
+
+
+# `texnet train style` lives in its own module.
+from .cmd_train_style import train_style  # noqa: E402
+
+train.add_command(train_style)

@@ -15,6 +15,7 @@ from .cmd_fill import fill
 from .cmd_models import models
 from .cmd_plugins import plugins
 from .cmd_serve import serve
+from .cmd_stylize import stylize
 from .cmd_train import train
 
 
@@ -27,6 +28,7 @@ def cli():
 for command in (fill, train, models, descriptors_group, doctor, plugins):
     cli.add_command(command)
 cli.add_command(serve)
+cli.add_command(stylize)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,56 @@
+"""``texnet stylize``: render an image in the style of a stylization model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from texturenet_plugin.errors import InputError
+from texturenet_plugin.stylize import MAX_STRENGTH, StylizeOptions
+
+from .app import App, common_options
+
+DEFAULTS = StylizeOptions()
+
+
+def load_style_generator(app: App, ref: str):
+    """Resolve a model name or path and build it; refuse texture models."""
+    from texturenet_plugin import registry, zoo
+    from texturenet_plugin.device import resolve_device
+
+    path = zoo.ensure_model(ref, app.reporter())
+    model = registry.load_model(path)
+    if model.kind != "style":
+        raise InputError(f"model {model.name or path} is a {model.kind} model; use `texnet fill`")
+    return model.build(resolve_device(app.device))
+
+
+@click.command("stylize")
+@click.argument("source", metavar="IN", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--model", "model_ref", required=True, metavar="NAME|PATH",
+              help="Style model name or .tnet file (see `texnet models list`).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--strength", type=click.FloatRange(0, MAX_STRENGTH), default=DEFAULTS.strength,
+              show_default=True, help="Noise magnitude k: 0 stays closest to the content, larger "
+              "adds texture (paper Fig. 5).")
+@click.option("--keep-colors", is_flag=True, help="Transfer luminance only; keep IN's colours.")
+@click.option("--mask", type=click.Path(dir_okay=False, path_type=Path),
+              help="Greyscale mask of IN's size: white is stylized, black kept, grey blends.")
+@click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
+@click.option("--max-pass-side", type=click.IntRange(256, 8192), default=DEFAULTS.max_pass_side,
+              show_default=True, help="Larger images are stylized in tiles (bounded memory).")
+@click.option("--overwrite", is_flag=True, help="Allow writing over an input file.")
+@common_options
+def stylize(app: App, source, model_ref, output, strength, keep_colors, mask, seed,
+            max_pass_side, overwrite):
+    """Render the image IN in the style of a style model; the output has IN's exact size."""
+    from texturenet_plugin.images import check_output
+    from texturenet_plugin.stylize import stylize_file
+
+    check_output(output, tuple(p for p in (source, mask) if p), overwrite)
+    options = StylizeOptions(strength=strength, seed=seed, keep_colors=keep_colors,
+                             max_pass_side=max_pass_side).validate()
+    gen = load_style_generator(app, model_ref)
+    stylize_file(gen, source, output, options, mask, app.reporter())
+    app.result(output)
