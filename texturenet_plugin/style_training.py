@@ -185,7 +185,7 @@ def style_step(state: TrainState, descriptor: Descriptor, grams: dict, pool: Con
     loss.backward()
     state.optimizer.step()
     state.iteration += 1
-    return float(style.mean()), float(cont.mean())
+    return float(style.detach().mean()), float(cont.detach().mean())
 
 
 def train_style(style: torch.Tensor, pool: ContentPool, descriptor: Descriptor,

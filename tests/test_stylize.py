@@ -1,0 +1,210 @@
+"""Stylization: any-size application, strength, colours, tiles, training, CLI."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from conftest import randomize_batchnorm
+from helpers import save_tiny_model
+from texnet_cli.app import run
+from texnet_cli.main import cli
+from texturenet_plugin.descriptors import load_descriptor
+from texturenet_plugin.generator import Generator, GeneratorSpec
+from texturenet_plugin.modelfile import ModelFile, load_model, save_model
+from texturenet_plugin.style_training import ContentPool, StyleConfig, train_style
+from texturenet_plugin.stylize import StylizeOptions, keep_colors, stylize, stylize_file
+
+
+def tiny_stylizer(norm: str = "instance", seed: int = 0) -> Generator:
+    torch.manual_seed(seed)
+    gen = Generator(GeneratorSpec(scales=3, content_channels=3, norm=norm))
+    with torch.no_grad():  # non-trivial affine norms so the noise and content matter
+        for m in gen.modules():
+            if isinstance(m, (torch.nn.InstanceNorm2d, torch.nn.BatchNorm2d)):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+    return randomize_batchnorm(gen, seed).eval()
+
+
+def photo(h: int, w: int, seed: int = 0) -> torch.Tensor:
+    """(3, h, w) in [0, 1]: smooth gradients plus noise, like a small photo."""
+    g = torch.Generator().manual_seed(seed)
+    ys, xs = torch.meshgrid(torch.linspace(0, 1, h), torch.linspace(0, 1, w), indexing="ij")
+    base = torch.stack([ys, xs, (ys + xs) / 2])
+    return (0.7 * base + 0.3 * torch.rand(3, h, w, generator=g)).clamp(0, 1)
+
+
+def save_style_model(path, norm="instance"):
+    gen = tiny_stylizer(norm)
+    meta = {"name": "tinystyle", "title": "Tiny", "license": "CC0", "source": "test",
+            "descriptor": "random", "training": {}, "preview": torch.zeros(8, 8, 3, dtype=torch.uint8)}
+    return save_model(ModelFile("style", gen.spec, gen.state_dict(), meta), path)
+
+
+@pytest.mark.parametrize("h, w", [(23, 37), (5, 3), (64, 64), (1, 9)])
+def test_output_has_the_exact_input_size(h, w):
+    out = stylize(tiny_stylizer(), photo(h, w))
+    assert out.shape == (3, h, w)
+    assert 0 <= float(out.min()) and float(out.max()) <= 1
+
+
+def test_determinism_by_seed_and_strength():
+    gen, image = tiny_stylizer(), photo(40, 52)
+    a = stylize(gen, image, StylizeOptions(seed=3))
+    assert torch.equal(a, stylize(gen, image, StylizeOptions(seed=3)))
+    assert not torch.allclose(a, stylize(gen, image, StylizeOptions(seed=4)), atol=1e-3)
+    zero = stylize(gen, image, StylizeOptions(strength=0, seed=3))
+    assert torch.equal(zero, stylize(gen, image, StylizeOptions(strength=0, seed=4)))
+    assert (zero - a).abs().mean() > 1e-3  # k = 0 vs k > 0 differ
+    strong = stylize(gen, image, StylizeOptions(strength=10, seed=3))
+    assert (strong - zero).abs().mean() > (a - zero).abs().mean()
+
+
+def test_texture_model_and_bad_strength_are_refused():
+    with pytest.raises(ValueError, match="texnet fill"):
+        stylize(Generator(GeneratorSpec(scales=3)).eval(), photo(16, 16))
+    with pytest.raises(ValueError, match="strength"):
+        stylize(tiny_stylizer(), photo(16, 16), StylizeOptions(strength=-1))
+
+
+def test_keep_colors_keeps_chroma_and_takes_luminance():
+    styl, orig = 0.3 + 0.4 * photo(20, 30, seed=1), 0.4 + 0.2 * photo(20, 30, seed=2)  # in gamut
+    out = keep_colors(styl, orig)
+    y = lambda t: 0.299 * t[0] + 0.587 * t[1] + 0.114 * t[2]  # noqa: E731
+    assert torch.allclose(y(out), y(styl), atol=1e-4)
+    assert torch.allclose(out - y(out), orig - y(orig), atol=1e-4)  # same colour offsets
+
+
+def test_tiles_match_one_pass_for_a_local_model():
+    """BatchNorm (eval) models are local: tiles with enough overlap equal one pass."""
+    gen, image = tiny_stylizer("batch"), photo(150, 170)
+    one = stylize(gen, image, StylizeOptions(seed=1))
+    tiled = stylize(gen, image, StylizeOptions(seed=1, max_pass_side=128, overlap=32))
+    assert (one - tiled).abs().max() < 1e-4
+
+
+def test_tiles_with_frozen_instance_statistics_are_close_to_one_pass():
+    gen, image = tiny_stylizer("instance"), photo(150, 170)
+    one = stylize(gen, image, StylizeOptions(seed=1))
+    tiled = stylize(gen, image, StylizeOptions(seed=1, max_pass_side=128, overlap=32))
+    other_seed = stylize(gen, image, StylizeOptions(seed=2))
+    assert tiled.shape == one.shape
+    assert (one - tiled).abs().mean() < 0.2 * (one - other_seed).abs().mean()
+
+
+def test_file_alpha_is_kept_and_mask_blends(tmp_path):
+    rgba = np.zeros((21, 33, 4), np.uint8)
+    rgba[..., :3] = (photo(21, 33).permute(1, 2, 0).numpy() * 255).astype(np.uint8)
+    rgba[..., 3] = np.arange(33, dtype=np.uint8)[None, :] * 7
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "in.png")
+    mask = np.zeros((21, 33), np.uint8)
+    mask[:, 20:] = 255
+    Image.fromarray(mask, "L").save(tmp_path / "mask.png")
+    stylize_file(tiny_stylizer(), tmp_path / "in.png", tmp_path / "out.png",
+                 mask=tmp_path / "mask.png")
+    out = np.asarray(Image.open(tmp_path / "out.png"))
+    assert out.shape == (21, 33, 4)
+    assert np.array_equal(out[..., 3], rgba[..., 3])
+    assert np.array_equal(out[:, :20, :3], rgba[:, :20, :3])  # black mask keeps the original
+    assert np.abs(out[:, 20:, :3].astype(int) - rgba[:, 20:, :3]).mean() > 5
+
+
+def make_pool(folder, count=3, side=48):
+    folder.mkdir()
+    for i in range(count):
+        pixels = (photo(side, side + 8, seed=i).permute(1, 2, 0).numpy() * 255).astype(np.uint8)
+        Image.fromarray(pixels).save(folder / f"c{i}.png")
+    return folder
+
+
+def stripes(side=48) -> torch.Tensor:
+    xs = torch.arange(side)
+    band = ((xs[None, :] + xs[:, None]) // 4 % 2).float()
+    return torch.stack([band, 1 - band, band * 0.5])
+
+
+TINY = StyleConfig(iterations=20, batch_size=2, size=32, lr=0.05, scales=3, descriptor="random",
+                   layers=("relu1_1", "relu2_1", "relu3_1"), checkpoint_every=10,
+                   preview_every=10, preview_size=32, exemplar_max_side=48)
+
+
+def test_short_real_training_lowers_the_loss(tmp_path):
+    pool = ContentPool.from_dir(make_pool(tmp_path / "pool"), TINY.size)
+    state = train_style(stripes(), pool, load_descriptor("random"), TINY, tmp_path / "run")
+    first, last = np.mean(state.history[:3]), np.mean(state.history[-3:])
+    assert last < 0.7 * first
+    assert (tmp_path / "run" / "preview-00010.png").is_file()
+    assert len((tmp_path / "run" / "log.csv").read_text().splitlines()) == 21
+
+
+def test_resume_continues_bit_for_bit(tmp_path):
+    pool = ContentPool.from_dir(make_pool(tmp_path / "pool"), TINY.size)
+    descriptor, config = load_descriptor("random"), replace(TINY, iterations=6, checkpoint_every=3)
+    straight = train_style(stripes(), pool, descriptor, config, tmp_path / "a")
+    train_style(stripes(), pool, descriptor, replace(config, iterations=3), tmp_path / "b")
+    resumed = train_style(stripes(), pool, descriptor, config, tmp_path / "b", resume=True)
+    assert resumed.history == straight.history
+
+
+def texnet(capsys, *argv):
+    code = run(cli, list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_stylize_writes_exact_size(tmp_path, capsys):
+    model = save_style_model(tmp_path / "s.tnet")
+    Image.fromarray(np.full((31, 45, 3), 120, np.uint8)).save(tmp_path / "in.jpg")
+    code, _, err = texnet(capsys, "stylize", "--model", str(model), str(tmp_path / "in.jpg"),
+                          "-o", str(tmp_path / "out.png"), "--strength", "2", "--keep-colors",
+                          "--progress", "none")
+    assert code == 0, err
+    assert Image.open(tmp_path / "out.png").size == (45, 31)
+
+
+def test_cli_stylize_errors(tmp_path, capsys):
+    style, texture = save_style_model(tmp_path / "s.tnet"), save_tiny_model(tmp_path / "t.tnet")
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(tmp_path / "in.png")
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "m.png")
+    src, out = str(tmp_path / "in.png"), str(tmp_path / "out.png")
+    cases = [
+        (["--model", str(texture), src, "-o", out], 1, "texnet fill"),
+        (["--model", "no-such-style", src, "-o", out], 4, "texnet models list"),
+        (["--model", str(style), src, "-o", out, "--strength", "-1"], 2, "strength"),
+        (["--model", str(style), src, "-o", out, "--mask", str(tmp_path / "m.png")], 1,
+         "same size"),
+        (["--model", str(style), str(tmp_path / "missing.png"), "-o", out], 1, "does not exist"),
+        (["--model", str(style), src, "-o", src], 1, "--overwrite"),
+        ([src, "-o", out], 2, "--model"),
+    ]
+    for argv, code, message in cases:
+        got, _, err = texnet(capsys, "stylize", *argv)
+        assert (got, message in err) == (code, True), (argv, err)
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_cli_train_style_errors_and_tiny_run(tmp_path, capsys):
+    Image.fromarray((stripes().permute(1, 2, 0).numpy() * 255).astype(np.uint8)).save(
+        tmp_path / "style.png")
+    (tmp_path / "empty").mkdir()
+    base = ["train", "style", str(tmp_path / "style.png"), "--name", "tiny-style",
+            "--descriptor", "random", "--progress", "none"]
+    code, _, err = texnet(capsys, *base, "--content", str(tmp_path / "empty"))
+    assert code == 1 and "holds no images" in err
+    code, _, err = texnet(capsys, *base, "--content", str(tmp_path / "nope"))
+    assert code == 1 and "not a folder" in err
+    code, _, err = texnet(capsys, *base, "--content", str(tmp_path), "--content-weight", "-1")
+    assert code == 2
+    pool = make_pool(tmp_path / "pool", side=64)
+    out = tmp_path / "tiny-style.tnet"
+    code, _, err = texnet(capsys, *base, "--content", str(pool), "--iterations", "2",
+                          "--size", "32", "--batch-size", "1", "-o", str(out))
+    assert code == 0, err
+    model = load_model(out)
+    assert model.kind == "style" and model.spec.content_channels == 3
+    assert model.meta["training"]["content_weight"] == StyleConfig().content_weight
