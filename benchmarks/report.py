@@ -11,14 +11,16 @@ import sys
 
 def fill_table(runs: list[dict]) -> str:
     lines = ["| run | device | precision | size | time | GFLOP/s | ÷ torch.mm | ÷ best GEMM "
-             "| time ÷ GEMM time | peak RSS |", "|" + "---|" * 10]
+             "| ÷ same-type GEMM | time ÷ GEMM time | peak RSS |", "|" + "---|" * 11]
     for run in runs:
         for row in run["fill"]:
             best = row.get("efficiency_vs_best_gemm")
+            same = row.get("efficiency_vs_same_dtype_gemm")
             lines.append(
                 f"| {run['label']} | {row['device']} | {row['precision']} | {row['size']}² "
                 f"| {row['seconds'] * 1000:.0f} ms | {row['gflops']:.0f} | {row['efficiency']:.2f} "
-                f"| {'' if best is None else f'{best:.2f}'} | {row['time_over_gemm_time']:.2f} "
+                f"| {'' if best is None else f'{best:.2f}'} | {'' if same is None else f'{same:.2f}'} "
+                f"| {row['time_over_gemm_time']:.2f} "
                 f"| {row['peak_rss_mb']:.0f} MB |")
     return "\n".join(lines)
 

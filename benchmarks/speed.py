@@ -101,7 +101,7 @@ def fill_kwargs(precision: str) -> dict:
     return {} if precision == "float32" else {"precision": precision}
 
 
-def bench_fill(gen, sizes, device, precision, gemm, best_gemm) -> list[dict]:
+def bench_fill(gen, sizes, device, precision, gemm, best_gemm, same_dtype_gemm) -> list[dict]:
     rows = []
     for size in sizes:
         flops = conv_flops(gen, size, size)
@@ -116,6 +116,7 @@ def bench_fill(gen, sizes, device, precision, gemm, best_gemm) -> list[dict]:
             "seconds": seconds, "seconds_median": statistics.median(times), "gflops": gflops,
             "efficiency": gflops / gemm, "time_over_gemm_time": seconds / (flops / gemm / 1e9),
             "efficiency_vs_best_gemm": gflops / best_gemm,
+            "efficiency_vs_same_dtype_gemm": gflops / same_dtype_gemm.get(precision, gemm),
             "peak_rss_mb": peak_rss_mb(),
         })
         print_row(rows[-1])
@@ -261,7 +262,11 @@ def main(argv=None) -> dict:
         gemm = result["gemm"][f"{device.type}/float32"]
         best_gemm = max(gemm, result["gemm"].get(f"{device.type}-onednn/float32", 0.0))
         for precision in precisions:
-            result["fill"] += bench_fill(gen, sizes, device, precision, gemm, best_gemm)
+            same = {p: max(v for k, v in result["gemm"].items()
+                           if k.startswith(device.type) and k.endswith(p))
+                    for p in ("float32", "bfloat16", "float16")
+                    if any(k.startswith(device.type) and k.endswith(p) for k in result["gemm"])}
+            result["fill"] += bench_fill(gen, sizes, device, precision, gemm, best_gemm, same)
             if precision != "float32":
                 db = precision_psnr(gen, precision)
                 result.setdefault("psnr_db", {})[f"{device.type}/{precision}"] = db
