@@ -1,0 +1,87 @@
+"""Figures for docs/stylization.md: the paper's Fig. 5 (noise magnitude k) and one row per
+bundled style model on three content images.
+
+    python tools/style_figures.py [--out docs] [--side 320]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+from PIL import Image, ImageDraw
+from torch.nn import functional as F
+
+from texturenet_plugin import registry
+from texturenet_plugin.modelfile import load_model
+from texturenet_plugin.style_training import image_tensor
+from texturenet_plugin.stylize import StylizeOptions, stylize
+
+CONTENT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "content"
+IMAGES = ("skimage_chelsea.png", "TowerBridgeLondon.png", "skimage_astronaut.png")
+STRENGTHS = (0.01, 0.1, 1.0, 10.0)
+
+
+def load(name: str, side: int) -> torch.Tensor:
+    """(3, side, side) centre square of a content image."""
+    image = image_tensor(CONTENT / name)
+    h, w = image.shape[-2:]
+    s = min(h, w)
+    square = image[None, :, (h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
+    return F.interpolate(square, size=(side, side), mode="area")[0]
+
+
+def to_pil(image: torch.Tensor) -> Image.Image:
+    pixels = image.clamp(0, 1).permute(1, 2, 0).mul(255).round().to(torch.uint8).numpy()
+    return Image.fromarray(pixels)
+
+
+def grid(cells: list[list[tuple[Image.Image, str]]], side: int) -> Image.Image:
+    """Rows of labelled square images."""
+    label_h = 18
+    cols = max(len(row) for row in cells)
+    sheet = Image.new("RGB", (cols * side, len(cells) * (side + label_h)), "white")
+    draw = ImageDraw.Draw(sheet)
+    for r, row in enumerate(cells):
+        for c, (image, label) in enumerate(row):
+            y = r * (side + label_h)
+            sheet.paste(image, (c * side, y + label_h))
+            draw.text((c * side + 4, y + 3), label, fill="black")
+    return sheet
+
+
+def style_models() -> list[tuple[str, object]]:
+    out = []
+    for path in sorted(registry.bundled_dir().glob("*.tnet")):
+        model = load_model(path)
+        if model.kind == "style":
+            out.append((path.stem, model))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("docs"))
+    parser.add_argument("--side", type=int, default=320)
+    args = parser.parse_args()
+    models = style_models()
+    contents = [load(name, args.side) for name in IMAGES]
+    name, model = models[0]
+    gen = model.build("cpu")
+    row = [(to_pil(contents[0]), "content")]
+    row += [(to_pil(stylize(gen, contents[0], StylizeOptions(strength=k))), f"k = {k:g}")
+            for k in STRENGTHS]
+    grid([row], args.side).save(args.out / "stylization-fig5.png")
+    rows = [[(to_pil(c), Path(n).stem) for c, n in zip(contents, IMAGES)]]
+    for name, model in models:
+        gen = model.build("cpu")
+        rows.append([(to_pil(stylize(gen, c)), name) for c in contents])
+        keep = stylize(gen, contents[1], StylizeOptions(keep_colors=True))
+        rows[-1].append((to_pil(keep), f"{name} --keep-colors"))
+    grid(rows, args.side).save(args.out / "stylization-styles.png")
+    print("wrote", args.out / "stylization-fig5.png", args.out / "stylization-styles.png")
+
+
+if __name__ == "__main__":
+    main()
