@@ -60,6 +60,7 @@ def save_model(model: ModelFile, path: str | Path) -> Path:
     os.close(fd)
     try:
         torch.save(to_payload(model), tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it 0600; a model is a readable data file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

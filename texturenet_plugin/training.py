@@ -76,6 +76,11 @@ PRESETS: dict[str, TrainConfig] = {
         iterations=1000, batch_size=4, size=128, lr=0.05, lr_decay_start=600,
         lr_decay_every=100, lr_decay=0.7, descriptor="vgg16-hed", checkpoint_every=50,
     ),
+    # Half the cpu preset's cost: the same final learning rate reached twice as fast.
+    "quick": TrainConfig(
+        iterations=500, batch_size=4, size=128, lr=0.05, lr_decay_start=250,
+        lr_decay_every=50, lr_decay=0.7, descriptor="vgg16-hed", checkpoint_every=50,
+    ),
 }
 
 

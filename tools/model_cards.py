@@ -16,6 +16,30 @@ from texturenet_plugin.modelfile import load_model
 
 BARS = {"speedup": 500, "diversity": 0.6, "seam_score": 1.2}
 
+QUALITY_HEADER = """# Quality of the bundled texture models
+
+Measured with `python benchmarks/quality.py MODEL --seconds 60` (one process per model, on the
+2-core development CPU, with other work running: absolute times are inflated, the ratios are
+measured side by side in one process). Written by `python tools/model_cards.py`.
+
+- **loss**: mean texture loss (eq. 5, `vgg16-hed`, Grams / C·H·W) of 8 samples at 256².
+- **ms/sample**: median time of `sample_tile` at 256² (float32, after one warm-up).
+- **speed-up**: time L-BFGS optimisation from noise needs to reach the generator's mean loss ÷
+  ms/sample (paper Fig. 6); "> N" when it had not reached it within the budget.
+- **diversity**: mean pairwise relu3_1 distance between samples of different seeds ÷ the same
+  between random crops of the exemplar (1 ≈ as varied as the exemplar itself).
+- **seam**: mean gradient across the wrap-around seam ÷ in the interior (1 = invisible).
+- **train s**: training compute time recorded in the model file.
+
+Bars from the issue: speed-up ≥ 500, diversity ≥ 0.6, seam ≤ 1.2.
+
+"""
+
+QUALITY_FOOTER = """
+Per model: the contact sheet (exemplar, 4 samples, 2×2 tiling) is `docs/models/NAME.png`, the
+Fig. 6-style plot `docs/quality/NAME-fig6.png`, the raw record `docs/quality/NAME.json`.
+"""
+
 
 def fmt(value, digits: int = 3) -> str:
     if value is None:
@@ -84,7 +108,7 @@ def main() -> None:
         (args.out / "models").mkdir(parents=True, exist_ok=True)
         (args.out / "models" / f"{path.stem}.md").write_text(card(path.stem, model.meta, quality))
         rows.append((path.stem, model.meta, quality))
-    (args.out / "quality-table.md").write_text(table(rows))
+    (args.out / "quality.md").write_text(QUALITY_HEADER + table(rows) + QUALITY_FOOTER)
     print(table(rows))
 
 
