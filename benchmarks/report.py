@@ -19,7 +19,8 @@ def fill_table(runs: list[dict]) -> str:
             lines.append(
                 f"| {run['label']} | {row['device']} | {row['precision']} | {row['size']}² "
                 f"| {row['seconds'] * 1000:.0f} ms | {row['gflops']:.0f} | {row['efficiency']:.2f} "
-                f"| {'' if best is None else f'{best:.2f}'} | {'' if same is None else f'{same:.2f}'} "
+                f"| {'' if best is None else f'{best:.2f}'} "
+                f"| {'' if same is None else f'{same:.2f}'} "
                 f"| {row['time_over_gemm_time']:.2f} "
                 f"| {row['peak_rss_mb']:.0f} MB |")
     return "\n".join(lines)

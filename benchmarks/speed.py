@@ -126,7 +126,8 @@ def bench_fill(gen, sizes, device, precision, gemm, best_gemm, same_dtype_gemm) 
 def print_row(row: dict) -> None:
     print(f"  fill {row['device']:4} {row['precision']:8} {row['size']:5}²  "
           f"{row['seconds'] * 1000:9.1f} ms  {row['gflops']:7.1f} GFLOP/s  "
-          f"eff {row['efficiency']:.2f} (vs best GEMM {row['efficiency_vs_best_gemm']:.2f})  t/t_gemm {row['time_over_gemm_time']:.2f}  "
+          f"eff {row['efficiency']:.2f} (vs best GEMM {row['efficiency_vs_best_gemm']:.2f})  "
+          f"t/t_gemm {row['time_over_gemm_time']:.2f}  "
           f"rss {row['peak_rss_mb']:.0f} MB", flush=True)
 
 

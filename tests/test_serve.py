@@ -15,7 +15,8 @@ from texturenet_plugin.worker import Worker
 def test_worker_answers_two_requests_and_shuts_down(tmp_path):
     model = save_tiny_model(tmp_path / "tiny.tnet")
     requests = [
-        {"id": 1, "op": "fill", "model": str(model), "tile": "64x32", "output": str(tmp_path / "a.png")},
+        {"id": 1, "op": "fill", "model": str(model), "tile": "64x32",
+         "output": str(tmp_path / "a.png")},
         {"id": 2, "op": "fill", "model": str(model), "tile": [40, 24], "seed": 3,
          "output": str(tmp_path / "b.png")},
         {"id": 3, "op": "models"},

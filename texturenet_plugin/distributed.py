@@ -105,8 +105,8 @@ def main(argv: list[str] | None = None) -> None:  # pragma: no cover - torchrun 
     config = preset(rest[0] if rest else "cpu")
     dist.init_process_group("gloo")
     try:
-        train_distributed(exemplar_tensor(exemplar), load_descriptor(config.descriptor, config.pool),
-                          config, Path(run_dir))
+        descriptor = load_descriptor(config.descriptor, config.pool)
+        train_distributed(exemplar_tensor(exemplar), descriptor, config, Path(run_dir))
     finally:
         dist.destroy_process_group()
 

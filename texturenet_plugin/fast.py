@@ -53,7 +53,7 @@ def _bn_affine(bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def fold_block(block: ConvBlock) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """conv → BN → LeakyReLU ×3 -> three (weight, bias) pairs in float64 (LeakyReLU follows each)."""
+    """conv → BN → LeakyReLU, three times -> three folded (weight, bias) pairs in float64."""
     convs = [m for m in block if isinstance(m, nn.Conv2d)]
     norms = [m for m in block if isinstance(m, nn.BatchNorm2d)]
     folded = []
