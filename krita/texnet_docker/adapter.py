@@ -214,9 +214,11 @@ def _int(value) -> int:
 
 
 def progress_text(event: Event) -> str:
-    """Status-line text for a progress event, e.g. "synthesize 3/10"."""
-    label = event.message or event.stage
-    return f"{label} {event.done}/{event.total}" if event.total > 0 else label
+    """Status-line text for a progress event: "synthesize: window 3/16", or "load 1/2"
+    when the engine sent no message."""
+    if event.message:
+        return f"{event.stage}: {event.message}" if event.stage else event.message
+    return f"{event.stage} {event.done}/{event.total}" if event.total > 0 else event.stage
 
 
 def failure_message(exit_code: int, reader: ProgressReader) -> str:

@@ -57,6 +57,7 @@ class TexnetDocker(DockWidget):
         self.model.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.model.currentIndexChanged.connect(self._update_buttons)
         self.refresh = _button("texnet_refresh", "↻", "Reload the list of models")
+        self.refresh.setMaximumWidth(32)
         form.addRow("Model", self._row(self.model, self.refresh))
         self.seed = QSpinBox(objectName="texnet_seed")
         self.seed.setRange(0, MAX_SEED)
@@ -230,7 +231,9 @@ class TexnetDocker(DockWidget):
         self.model.blockSignals(True)
         self.model.clear()
         for info in self.models:
-            self.model.addItem(f"{info.title} ({info.kind})", info.name)
+            self.model.addItem(info.title, info.name)
+            self.model.setItemData(self.model.count() - 1, f"{info.name}: {info.kind} model",
+                                   Qt.ToolTipRole)
         index = self.model.findData(chosen) if chosen else 0
         self.model.setCurrentIndex(max(index, 0))
         self.model.blockSignals(False)

@@ -1,0 +1,222 @@
+"""A test plug-in that drives the texnet docker in the real Krita GUI (under Xvfb) for
+tests/test_krita_e2e.py. Configured by the JSON file in $TEXNET_GUI_CONFIG.
+
+Steps, each on a Qt timer so the UI thread never blocks: open the image, select a rectangle
+with a soft rim, pick the model and seed, click Fill Selection, poll until the docker is idle
+(counting timer ticks to show the UI kept running), dump pixels, export, screenshot, undo;
+then Tile Layer on a large canvas, Cancel after the first synthesis progress, check nothing
+was added. Writes report.json and ends Krita with os._exit (no "save changes?" prompt).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+
+from krita import Extension, InfoObject, Krita, Selection
+from PyQt5.QtCore import QTimer
+from PyQt5.QtWidgets import QApplication, QComboBox, QPushButton, QSpinBox
+
+POLL_MS = 50
+CONFIG = json.load(open(os.environ["TEXNET_GUI_CONFIG"], encoding="utf-8"))
+OUT = CONFIG["out"]
+
+
+def soft_selection(width: int, height: int, box, rim: int = 2) -> Selection:
+    x0, y0, w, h = box
+    data = bytearray(width * height)
+    for y in range(y0, y0 + h):
+        for x in range(x0, x0 + w):
+            inner = x0 + rim <= x < x0 + w - rim and y0 + rim <= y < y0 + h - rim
+            data[y * width + x] = 255 if inner else 128
+    selection = Selection()
+    selection.setPixelData(bytes(data), 0, 0, width, height)
+    return selection
+
+
+def trace(line: str) -> None:
+    """Progress of the driver, for when Krita hangs before the report is written."""
+    with open(os.path.join(OUT, "trace.log"), "a", encoding="utf-8") as handle:
+        handle.write(f"{time.strftime('%H:%M:%S')} {line}\n")
+
+
+class Waiter:
+    """Calls ``then`` once ``condition()`` holds, polling on a timer; records the longest gap
+    between ticks (a blocked UI thread would show up as one long gap)."""
+
+    def __init__(self, condition, then, timeout_s: float, what: str, fail) -> None:
+        self.condition, self.then, self.what, self.fail = condition, then, what, fail
+        self.deadline = time.monotonic() + timeout_s
+        self.last = time.monotonic()
+        self.ticks, self.max_gap = 0, 0.0
+        QTimer.singleShot(POLL_MS, self.tick)
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        self.ticks += 1
+        self.max_gap = max(self.max_gap, now - self.last)
+        self.last = now
+        try:
+            if self.ticks % 100 == 1:
+                trace(f"waiting for {self.what}")
+            if self.condition():
+                self.then(self)
+            elif now > self.deadline:
+                self.fail(f"timed out waiting for {self.what}")
+            else:
+                QTimer.singleShot(POLL_MS, self.tick)
+        except Exception:
+            self.fail(traceback.format_exc())
+
+
+class GuiTest(Extension):
+    def __init__(self, parent) -> None:
+        super().__init__(parent)
+        self.report: dict = {"steps": []}
+        self.waiters: list[Waiter] = []
+
+    def setup(self) -> None:
+        trace("setup")
+        Krita.instance().notifier().setActive(True)
+        Krita.instance().notifier().windowCreated.connect(
+            lambda: QTimer.singleShot(0, self.guarded(self.open_image)))
+
+    def createActions(self, window) -> None:
+        pass
+
+    # ------------------------------------------------------------------ plumbing
+    def guarded(self, step):
+        def run(*args):
+            try:
+                step(*args)
+            except Exception:
+                self.finish(traceback.format_exc())
+        return run
+
+    def finish(self, error: str = "") -> None:
+        self.report["error"] = error
+        with open(os.path.join(OUT, "report.json"), "w", encoding="utf-8") as handle:
+            json.dump(self.report, handle, indent=1)
+        os._exit(1 if error else 0)
+
+    def wait(self, condition, then, what: str, timeout_s: float = 120.0) -> None:
+        # keep a reference: PyQt drops a timer slot whose (non-QObject) owner is collected
+        self.waiters.append(Waiter(condition, self.guarded(then), timeout_s, what, self.finish))
+
+    def step(self, name: str, **data) -> None:
+        trace(f"step {name} {data}")
+        self.report["steps"].append(name)
+        self.report[name] = data
+
+    def docker(self):
+        found = [d for d in Krita.instance().dockers() if d.objectName() == "texnet_docker"]
+        if not found:
+            raise RuntimeError("texnet docker not found among " +
+                               str([d.objectName() for d in Krita.instance().dockers()]))
+        return found[0]
+
+    def button(self, name: str) -> QPushButton:
+        return self.docker().findChild(QPushButton, name)
+
+    # ------------------------------------------------------------------ fill
+    def open_image(self) -> None:
+        trace("window created: opening the image")
+        app = Krita.instance()
+        self.doc = app.openDocument(CONFIG["image"])
+        self.window = app.activeWindow()
+        self.window.qwindow().showMaximized()  # the screen is 1600x1000: room for the docker
+        trace("opened")
+        self.window.addView(self.doc)
+        trace("view added")
+        self.doc.setSelection(soft_selection(self.doc.width(), self.doc.height(),
+                                             CONFIG["select"]))
+        trace("selection set")
+        docker = self.docker()
+        trace("docker found")
+        docker.setVisible(True)
+        trace("visible")
+        docker.raise_()
+        trace("raised")
+        combo = docker.findChild(QComboBox, "texnet_model")
+        self.wait(lambda: combo.count() > 0 and not docker.busy(), self.click_fill,
+                  "the model list")
+
+    def click_fill(self, _waiter) -> None:
+        docker = self.docker()
+        combo = docker.findChild(QComboBox, "texnet_model")
+        combo.setCurrentIndex(combo.findData(CONFIG["model"]))
+        docker.findChild(QSpinBox, "texnet_seed").setValue(CONFIG["seed"])
+        self.layers_before = [n.name() for n in self.doc.topLevelNodes()]
+        self.step("models", names=[combo.itemData(i) for i in range(combo.count())],
+                  icons=sum(not combo.itemIcon(i).isNull() for i in range(combo.count())))
+        self.button("texnet_fill").click()
+        self.wait(lambda: not docker.busy(), self.after_fill, "the fill")
+
+    def after_fill(self, waiter) -> None:
+        docker, doc = self.docker(), self.doc
+        doc.waitForDone()
+        nodes = doc.topLevelNodes()
+        width, height = doc.width(), doc.height()
+        layer = doc.activeNode()
+        self.step("fill", status=docker.status.text(), ticks=waiter.ticks,
+                  max_gap_s=waiter.max_gap, before=self.layers_before,
+                  after=[n.name() for n in nodes], active=layer.name())
+        with open(os.path.join(OUT, "fill-layer.bin"), "wb") as handle:
+            handle.write(bytes(layer.pixelData(0, 0, width, height)))
+        background = [n for n in nodes if n.name() == self.layers_before[0]][0]
+        with open(os.path.join(OUT, "fill-background.bin"), "wb") as handle:
+            handle.write(bytes(background.pixelData(0, 0, width, height)))
+        doc.setBatchmode(True)
+        doc.exportImage(os.path.join(OUT, "fill-export.png"), InfoObject())
+        QTimer.singleShot(500, self.guarded(self.screenshot))
+
+    def screenshot(self) -> None:
+        QApplication.processEvents()
+        self.window.qwindow().grab().save(os.path.join(OUT, "window.png"))
+        self.docker().grab().save(os.path.join(OUT, "docker.png"))
+        count = len(self.doc.topLevelNodes())
+        Krita.instance().action("edit_undo").trigger()
+        self.wait(lambda: len(self.doc.topLevelNodes()) < count, self.after_undo,
+                  "undo to remove the layer", timeout_s=10)
+
+    def after_undo(self, _waiter) -> None:
+        self.step("undo", after=[n.name() for n in self.doc.topLevelNodes()])
+        self.start_cancel()
+
+    # ------------------------------------------------------------------ cancel
+    def start_cancel(self) -> None:
+        app = Krita.instance()
+        side = CONFIG["cancel_side"]
+        self.big = app.createDocument(side, side, "big", "RGBA", "U8", "", 72.0)
+        self.window.addView(self.big)
+        self.wait(lambda: Krita.instance().activeDocument() is not None and
+                  Krita.instance().activeDocument().name() == "big", self.click_tile,
+                  "the large document to become active", timeout_s=20)
+
+    def click_tile(self, _waiter) -> None:
+        docker = self.docker()
+        self.big_before = len(self.big.topLevelNodes())
+        self.seen_progress: list[str] = []
+        docker.findChild(QPushButton, "texnet_tile").click()
+        self.wait(lambda: "window" in docker.status.text() or not docker.busy(),
+                  self.click_cancel, "synthesis progress")
+
+    def click_cancel(self, _waiter) -> None:
+        docker = self.docker()
+        self.cancel_status_before = docker.status.text()
+        self.cancel_at = time.monotonic()
+        self.button("texnet_cancel").click()
+        self.wait(lambda: not docker.busy(), self.after_cancel, "the cancel", timeout_s=30)
+
+    def after_cancel(self, _waiter) -> None:
+        docker = self.docker()
+        self.step("cancel", status_before=self.cancel_status_before,
+                  status=docker.status.text(), seconds=time.monotonic() - self.cancel_at,
+                  layers_before=self.big_before, layers_after=len(self.big.topLevelNodes()),
+                  fill_enabled=self.button("texnet_fill").isEnabled())
+        self.finish()
+
+
+Krita.instance().addExtension(GuiTest(Krita.instance()))
