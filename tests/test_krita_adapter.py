@@ -93,9 +93,11 @@ def test_tile_args_and_sizes():
 
 
 def test_stylize_and_model_list_args():
-    args = adapter.stylize_args(Settings("starry", strength=0.5), "l.png", "s.png")
+    args = adapter.stylize_args(Settings("starry", seed=4, strength=0.5), "l.png", "s.png")
     assert args == ["stylize", "--model", "starry", "l.png", "-o", "s.png", "--strength", "0.5",
-                    "--progress", "json"]
+                    "--seed", "4", "--progress", "json"]
+    masked = adapter.stylize_args(Settings("starry"), "l.png", "s.png", "m.png")
+    assert masked[masked.index("--mask") + 1] == "m.png"
     assert adapter.models_args() == ["models", "list", "--json"]
     assert adapter.previews_args("/d", ["a", "b"]) == ["models", "preview", "a", "b", "--dir",
                                                        "/d"]

@@ -106,9 +106,12 @@ def tile_args(settings: Settings, width: int, height: int, output: str) -> list[
             "--seed", str(settings.seed), "--progress", "json"]
 
 
-def stylize_args(settings: Settings, image: str, output: str) -> list[str]:
+def stylize_args(settings: Settings, image: str, output: str,
+                 mask: str | None = None) -> list[str]:
+    """``texnet stylize``: IN's exact size; with ``mask`` only the selection is stylized."""
     return ["stylize", *_model_args(settings), image, "-o", output,
-            "--strength", _number(settings.strength), "--progress", "json"]
+            *(["--mask", mask] if mask else []), "--strength", _number(settings.strength),
+            "--seed", str(settings.seed), "--progress", "json"]
 
 
 def models_args() -> list[str]:

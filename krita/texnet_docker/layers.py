@@ -157,9 +157,9 @@ def _convert(doc, layer, model: str, depth: str, profile: str) -> None:
 
 def prepare_fill(doc, folder: str, settings: Settings) -> Job:
     """Export the image and the selection mask for ``texnet fill --image --mask``."""
-    selection = doc.selection()
-    if selection is None or selection.width() <= 0 or selection.height() <= 0:
+    if not _has_selection(doc):
         raise LayerError("select the area to fill first (any selection tool)")
+    selection = doc.selection()
     image, mask = os.path.join(folder, "image.png"), os.path.join(folder, "mask.png")
     export_pixels(doc, image)
     write_mask(mask, selection, doc.width(), doc.height())
@@ -181,8 +181,13 @@ def prepare_stylize(doc, folder: str, settings: Settings, node=None) -> Job:
         raise LayerError("pick the layer to stylize in the Layers docker")
     image = os.path.join(folder, "layer.png")
     export_pixels(doc, image, node)
+    mask = None
+    if _has_selection(doc):  # stylize only the selection (soft edges blend)
+        mask = os.path.join(folder, "mask.png")
+        write_mask(mask, doc.selection(), doc.width(), doc.height())
     output = os.path.join(folder, "stylized.png")
-    return Job(stylize_args(settings, image, output), output, _layer_name("Stylized", settings))
+    name = f"Stylized: {_model_label(settings)} (strength {settings.strength:g})"
+    return Job(stylize_args(settings, image, output, mask), output, name)
 
 
 def finish(doc, job: Job, above=None):
@@ -190,5 +195,16 @@ def finish(doc, job: Job, above=None):
     return insert_layer(doc, job.output, job.layer_name, above)
 
 
+def _has_selection(doc) -> bool:
+    selection = doc.selection()
+    return selection is not None and selection.width() > 0 and selection.height() > 0
+
+
+def _model_label(settings: Settings) -> str:
+    """The model's name; a .tnet path shows as its file stem."""
+    model = settings.model or "default"
+    return os.path.splitext(os.path.basename(model))[0] if model.endswith(".tnet") else model
+
+
 def _layer_name(what: str, settings: Settings) -> str:
-    return f"{what}: {settings.model or 'default'} (seed {settings.seed})"
+    return f"{what}: {_model_label(settings)} (seed {settings.seed})"

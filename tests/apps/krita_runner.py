@@ -3,7 +3,7 @@
 ``main([config.json])``: for each case, build a document of the given depth with a known
 pattern, set a selection with a soft (half-selected) rim, run the docker's fill logic
 (texnet_docker.layers: export image + mask, ``texnet fill --layer-only``, insert the result as a
-new layer) and dump raw pixel bytes and layer names under ``out`` for pytest to check.
+new layer; likewise Tile Layer and Stylize Layer) and dump raw pixel bytes and layer names under ``out`` for pytest to check.
 kritarunner always exits 0, so the verdict is report.json plus os._exit(1) on a crash.
 """
 
@@ -69,13 +69,17 @@ def run_case(case: dict, engine: str, out: str) -> dict:
     doc.waitForDone()
     before = bytes(background.pixelData(0, 0, width, height))
     op = case.get("op", "fill")
-    if op == "fill":
+    if op in ("fill", "stylize"):
         selection = Selection()
         selection.setPixelData(soft_mask(width, height, case["select"]), 0, 0, width, height)
         doc.setSelection(selection)
     settings = Settings(model=case.get("model", "pebbles"), seed=3, scale=case.get("scale", 1))
     folder = tempfile.mkdtemp(prefix=f"krita-{tag}-")
-    job = (layers.prepare_fill if op == "fill" else layers.prepare_tile)(doc, folder, settings)
+    if op == "stylize":  # no view in kritarunner, so no active layer: name it
+        job = layers.prepare_stylize(doc, folder, settings, background)
+    else:
+        job = (layers.prepare_fill if op == "fill" else layers.prepare_tile)(doc, folder,
+                                                                             settings)
     result = run_engine(engine, job)
     report = {"tag": tag, "depth": depth, "engine": result, "args": job.args}
     if result["rc"] == 0:
