@@ -2,6 +2,10 @@
 bundled style model on three content images.
 
     python tools/style_figures.py [--out docs] [--side 320]
+    python tools/style_figures.py --compare A.tnet B.tnet   # losses + picture, same content
+
+--compare stylizes the three content images with two models (e.g. instance vs batch norm) and
+prints their texture and content losses, measured with the first model's descriptor and style.
 """
 
 from __future__ import annotations
@@ -64,7 +68,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs"))
     parser.add_argument("--side", type=int, default=320)
+    parser.add_argument("--compare", type=Path, nargs=2)
     args = parser.parse_args()
+    if args.compare:
+        return compare(args.compare, args.out, args.side)
     models = style_models()
     contents = [load(name, args.side) for name in IMAGES]
     name, model = models[0]
@@ -81,6 +88,32 @@ def main() -> None:
         rows[-1].append((to_pil(keep), f"{name} --keep-colors"))
     grid(rows, args.side).save(args.out / "stylization-styles.png")
     print("wrote", args.out / "stylization-fig5.png", args.out / "stylization-styles.png")
+
+
+def compare(paths: list[Path], out: Path, side: int) -> None:
+    from texturenet_plugin.descriptors import load_descriptor
+    from texturenet_plugin.style_training import StyleConfig, style_losses
+    from texturenet_plugin.training import exemplar_grams
+
+    models = [load_model(p) for p in paths]
+    raw = models[0].meta["training"]
+    config = StyleConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()
+                            if k in StyleConfig.__dataclass_fields__})
+    descriptor = load_descriptor(config.descriptor, pool=config.pool)
+    style = image_tensor(CONTENT.parent / "styles" / models[0].meta["source"])
+    grams = exemplar_grams(descriptor, style, config)
+    contents = torch.stack([load(name, side) for name in IMAGES])
+    rows = [[(to_pil(c), Path(n).stem) for c, n in zip(contents, IMAGES)]]
+    print("| model | norm | texture loss | content loss |\n| --- | --- | --- | --- |")
+    for path, model in zip(paths, models):
+        gen = model.build("cpu")
+        outs = torch.stack([stylize(gen, c) for c in contents])
+        with torch.no_grad():
+            tex, con = style_losses(descriptor, outs, contents, grams, config)
+        print(f"| {path.stem} | {model.spec.norm} | {float(tex.mean()):.4g} | "
+              f"{float(con.mean()):.4g} |")
+        rows.append([(to_pil(o), f"{path.stem} ({model.spec.norm})") for o in outs])
+    grid(rows, side).save(out / "stylization-norms.png")
 
 
 if __name__ == "__main__":
