@@ -56,11 +56,11 @@ def run_cli(model: str, source: Path, out: Path) -> dict:
     timer = shutil.which("time") or "/usr/bin/time"
     start = time.perf_counter()
     if Path(timer).exists():
-        proc = subprocess.run([timer, "-f", "MAXRSS_KB %M", *cmd], capture_output=True, text=True)
+        proc = subprocess.run([timer, "-f", "MAXRSS_KB %M", *cmd], capture_output=True, text=True, check=False)
         rss = [int(line.split()[1]) for line in proc.stderr.splitlines() if "MAXRSS_KB" in line]
         peak_kb = rss[-1] if rss else None
     else:
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     seconds = time.perf_counter() - start
     if proc.returncode != 0:

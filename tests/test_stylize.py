@@ -7,12 +7,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
-from PIL import Image
-
 from conftest import randomize_batchnorm
 from helpers import save_tiny_model
+from PIL import Image
 from texnet_cli.app import run
 from texnet_cli.main import cli
+
 from texturenet_plugin.descriptors import load_descriptor
 from texturenet_plugin.generator import Generator, GeneratorSpec
 from texturenet_plugin.modelfile import ModelFile, load_model, save_model
@@ -75,7 +75,7 @@ def test_texture_model_and_bad_strength_are_refused():
 def test_keep_colors_keeps_chroma_and_takes_luminance():
     styl, orig = 0.3 + 0.4 * photo(20, 30, seed=1), 0.4 + 0.2 * photo(20, 30, seed=2)  # in gamut
     out = keep_colors(styl, orig)
-    y = lambda t: 0.299 * t[0] + 0.587 * t[1] + 0.114 * t[2]  # noqa: E731
+    y = lambda t: 0.299 * t[0] + 0.587 * t[1] + 0.114 * t[2]
     assert torch.allclose(y(out), y(styl), atol=1e-4)
     assert torch.allclose(out - y(out), orig - y(orig), atol=1e-4)  # same colour offsets
 

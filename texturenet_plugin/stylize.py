@@ -50,7 +50,7 @@ class StylizeOptions:
     overlap: int = 96  # discarded border of each tile, a multiple of the lattice
     margin: int = 32  # reflect padding around the image
 
-    def validate(self) -> "StylizeOptions":
+    def validate(self) -> StylizeOptions:
         if not 0 <= self.strength <= MAX_STRENGTH:
             raise InputError(f"--strength {self.strength}: must be in 0..{MAX_STRENGTH:g}")
         if self.max_pass_side < 4 * self.overlap:
