@@ -104,10 +104,11 @@ def test_fill_args_drive_the_real_cli(tmp_path, capsys):
     adapter.write_png(str(tmp_path / "in.png"), w, h, 4, 8, rgba.tobytes())
     adapter.write_png(str(tmp_path / "mask.png"), w, h, 1, 8,
                       adapter.rect_mask(w, h, (8, 4, 16, 12), 8))
-    opts = adapter.FillOptions(model="pebbles", seed=2, scale=2.0)
+    opts = adapter.FillOptions(model="pebbles", seed=2, scale=2.0, match_colors=True)
     argv = adapter.fill_args("texnet", str(tmp_path / "in.png"), str(tmp_path / "mask.png"),
                              str(tmp_path / "out.png"), opts)
     assert argv[argv.index("--progress") + 1] == "json" and "--layer-only" in argv
+    assert "--match-colors" in argv and argv[argv.index("--scale") + 1] == "2.0"
     assert run(cli, argv[1:]) == 0
     state = adapter.ProgressState()
     for line in capsys.readouterr().err.splitlines():
@@ -134,8 +135,42 @@ def test_stylize_args_need_a_model():
     argv = adapter.stylize_args("t", "in.png", "out.png", adapter.StylizeOptions("mosaic", 0.5))
     assert argv == ["t", "stylize", "--model", "mosaic", "in.png", "-o", "out.png",
                     "--strength", "0.5", "--progress", "json"]
+    keep = adapter.stylize_args("t", "i", "o", adapter.StylizeOptions("m", keep_colors=True))
+    assert keep[-1] == "--keep-colors"
     with pytest.raises(ValueError, match="style model"):
         adapter.stylize_args("t", "in.png", "out.png", adapter.StylizeOptions(""))
+
+
+def save_tiny_stylizer(path: Path) -> Path:
+    """A random 3-scale style model (content channels), enough to exercise the contract."""
+    import torch
+
+    from texturenet_plugin.generator import Generator, GeneratorSpec
+    from texturenet_plugin.modelfile import ModelFile, save_model
+
+    torch.manual_seed(0)
+    gen = Generator(GeneratorSpec(scales=3, content_channels=3, norm="instance")).eval()
+    meta = {"name": "tinystyle", "title": "Tiny", "license": "CC0", "source": "test",
+            "descriptor": "random", "training": {},
+            "preview": torch.zeros(8, 8, 3, dtype=torch.uint8)}
+    save_model(ModelFile("style", gen.spec, gen.state_dict(), meta), path)
+    return path
+
+
+def test_stylize_args_drive_the_real_cli(tmp_path, capsys):
+    model = save_tiny_stylizer(tmp_path / "tinystyle.tnet")
+    rgba = np.full((20, 28, 4), 200, np.uint8)
+    adapter.write_png(str(tmp_path / "layer.png"), 28, 20, 4, 8, rgba.tobytes())
+    opts = adapter.StylizeOptions(str(model), strength=0.5, keep_colors=True)
+    argv = adapter.stylize_args("texnet", str(tmp_path / "layer.png"),
+                                str(tmp_path / "out.png"), opts)
+    assert run(cli, argv[1:]) == 0
+    state = adapter.ProgressState()
+    for line in capsys.readouterr().err.splitlines():
+        adapter.update_progress(state, line)
+    outcome = adapter.outcome_of(0, state)
+    assert outcome.status == adapter.SUCCESS and not state.other
+    assert Image.open(outcome.path).size == (28, 20)
 
 
 def test_model_list_from_the_real_cli(capsys):
@@ -361,9 +396,9 @@ def test_registers_both_procedures_in_their_menus():
     fill, stylize = (plugin.TexnetPlugIn().do_create_procedure(n) for n in names)
     assert fill.menus == ["<Image>/Filters/Render"]
     assert stylize.menus == ["<Image>/Filters/Artistic"]
-    assert set(fill.arguments) == {"model", "seed", "scale"}
+    assert set(fill.arguments) == {"model", "seed", "scale", "match-colors"}
     assert fill.arguments["model"][2] == "pebbles"  # the bundled default
-    assert set(stylize.arguments) == {"model", "strength"}
+    assert set(stylize.arguments) == {"model", "strength", "keep-colors"}
 
 
 def test_errors_reach_gimp_with_the_engine_text():

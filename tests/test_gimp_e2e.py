@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from test_gimp_adapter import save_tiny_stylizer
 
 from texnet_cli.main import cli
 from texnet_cli.app import run
@@ -75,13 +76,15 @@ def gimp_report(tmp_path_factory):
     assert run(cli, ["plugins", "install", "gimp", "--dest", str(dest)]) == 0
     files = _inputs(work)
     cases = [
-        {"tag": "rgba8", "input": files["rgba8"], "select": SEL, "model": "pebbles", "seed": 3},
+        {"tag": "rgba8", "input": files["rgba8"], "select": SEL, "model": "pebbles",
+         "properties": {"seed": 3}},
         {"tag": "rgb16", "input": files["rgb16"], "select": SEL, "feather": 4.0,
-         "model": "pebbles", "seed": 3},
-        {"tag": "layer", "input": files["rgba8"], "offsets": [10, 6], "model": "pebbles",
-         "seed": 1},
-        {"tag": "badmodel", "input": files["rgba8"], "select": SEL, "model": "no-such-model",
-         "seed": 0},
+         "model": "pebbles", "properties": {"seed": 3}},
+        {"tag": "layer", "input": files["rgba8"], "offsets": [10, 6], "model": "pebbles"},
+        {"tag": "badmodel", "input": files["rgba8"], "select": SEL, "model": "no-such-model"},
+        {"tag": "stylize", "proc": "stylize", "input": files["rgba8"], "offsets": [10, 6],
+         "select": SEL, "model": str(save_tiny_stylizer(work / "tinystyle.tnet")),
+         "properties": {"strength": 0.5}},
     ]
     (work / "plan.json").write_text(json.dumps({"cases": cases}))
     env = dict(os.environ, WORK=str(work), TEXNET=str(HOST_TEXNET))
@@ -161,3 +164,18 @@ def test_bad_model_is_an_error_with_the_engine_message(gimp_report):
     assert case["status"] == "execution-error"
     assert "no-such-model" in case["message"]
     assert case["layers_after"] == case["layers_before"]
+
+
+def test_stylize_layer_adds_a_masked_layer_at_the_layer_position(gimp_report):
+    work, report, log = gimp_report
+    case = report["stylize"]
+    assert case["status"] == "success", (case["message"], log)
+    assert "tinystyle" in case["layers_after"][0]
+    assert case["new_geometry"] == [10, 6, *case["layer_size"]]
+    assert case["new_has_mask"]  # limited to the selection, editable by the artist
+    before, after = _raw(work, case, "before"), _raw(work, case, "after")
+    np.testing.assert_array_equal(after, before)
+    new = _raw(work, case, "new_layer")
+    on_layer = np.zeros((H, W), bool)
+    on_layer[6:, 10:] = True
+    assert np.abs(new[on_layer, :3] - before[on_layer, :3]).mean() > 1000  # restyled

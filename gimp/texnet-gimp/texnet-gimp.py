@@ -146,7 +146,8 @@ def run_fill(procedure, run_mode, image, drawables, config, data):
         return _values(procedure, Gimp.PDBStatusType.CANCEL)
     opts = adapter.FillOptions(model=config.get_property("model"),
                                seed=config.get_property("seed"),
-                               scale=config.get_property("scale"))
+                               scale=config.get_property("scale"),
+                               match_colors=config.get_property("match-colors"))
     folder = tempfile.mkdtemp(prefix="texnet-gimp-")
     try:
         src, mask, out = (os.path.join(folder, f"{n}.png") for n in ("image", "mask", "layer"))
@@ -170,7 +171,8 @@ def run_stylize(procedure, run_mode, image, drawables, config, data):
     if run_mode == Gimp.RunMode.INTERACTIVE and not _dialog(procedure, config, engine, "style"):
         return _values(procedure, Gimp.PDBStatusType.CANCEL)
     opts = adapter.StylizeOptions(model=config.get_property("model"),
-                                  strength=config.get_property("strength"))
+                                  strength=config.get_property("strength"),
+                                  keep_colors=config.get_property("keep-colors"))
     folder = tempfile.mkdtemp(prefix="texnet-gimp-")
     try:
         src, out = os.path.join(folder, "layer.png"), os.path.join(folder, "styled.png")
@@ -200,7 +202,8 @@ def _dialog(procedure, config, engine: str, kind: str) -> bool:
     GimpUi.init("texnet-gimp")
     title = "Texture Fill" if kind == "texture" else "Stylize Layer"
     dialog = GimpUi.ProcedureDialog.new(procedure, config, title)
-    others = ["seed", "scale"] if kind == "texture" else ["strength"]
+    others = (["seed", "scale", "match-colors"] if kind == "texture"
+              else ["strength", "keep-colors"])
     dialog.fill(others)
     combo = Gtk.ComboBoxText.new_with_entry()
     for name in adapter.list_models(engine, kind):
@@ -245,10 +248,13 @@ class TexnetPlugIn(Gimp.PlugIn):
                 "in canvas coordinates, so fills with the same seed line up seamlessly.", name)
             proc.add_string_argument("model", "_Model", "Model name or .tnet path", "pebbles",
                                      RW)
-            proc.add_int_argument("seed", "_Seed", "Random seed", 0, 2**31 - 1, 0, RW)
-            proc.add_double_argument("scale", "Texture s_cale",
+            proc.add_int_argument("seed", "R_andom seed", "Random seed", 0, 2**31 - 1, 0, RW)
+            proc.add_double_argument("scale", "Texture si_ze",
                                      "Size of texture elements (1 = as trained)", 0.25, 16.0,
                                      1.0, RW)
+            proc.add_boolean_argument("match-colors", "Match colo_urs",
+                                      "Match the fill's colours to the pixels around the "
+                                      "selection", False, RW)
         else:
             proc.set_menu_label("_Stylize Layer...")
             proc.add_menu_path("<Image>/Filters/Artistic")
@@ -261,6 +267,9 @@ class TexnetPlugIn(Gimp.PlugIn):
             proc.add_double_argument("strength", "S_trength",
                                      "Noise magnitude k: more style, less content", 0.0,
                                      100.0, 1.0, RW)
+            proc.add_boolean_argument("keep-colors", "_Keep colours",
+                                      "Transfer luminance only; keep the layer's colours",
+                                      False, RW)
         return proc
 
 

@@ -51,6 +51,7 @@ class FillOptions:
     model: str = "pebbles"
     seed: int = 0
     scale: float = 1.0
+    match_colors: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class StylizeOptions:
 
     model: str = ""
     strength: float = 1.0
+    keep_colors: bool = False
 
 
 @dataclass
@@ -135,6 +137,8 @@ def fill_args(engine: str, image: str, mask: str, output: str, opts: FillOptions
         args += ["--model", opts.model.strip()]
     if float(opts.scale) != 1.0:
         args += ["--scale", repr(float(opts.scale))]
+    if opts.match_colors:
+        args.append("--match-colors")
     return args
 
 
@@ -142,8 +146,9 @@ def stylize_args(engine: str, image: str, output: str, opts: StylizeOptions) -> 
     """``texnet stylize`` of one layer's pixels into OUTPUT (same size)."""
     if not opts.model.strip():
         raise ValueError("choose a style model (see `texnet models list`)")
-    return [engine, "stylize", "--model", opts.model.strip(), image, "-o", output,
+    args = [engine, "stylize", "--model", opts.model.strip(), image, "-o", output,
             "--strength", repr(float(opts.strength)), "--progress", "json"]
+    return args + ["--keep-colors"] if opts.keep_colors else args
 
 
 def models_args(engine: str) -> list[str]:

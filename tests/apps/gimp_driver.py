@@ -1,8 +1,9 @@
 """Driver run inside real GIMP 3 (python-fu-eval) by tests/test_gimp_e2e.py via gimp3.sh.
 
 Reads $WORK/plan.json: {"cases": [{"tag", "input", "select": [x, y, w, h] | null,
-"feather": px | null, "offsets": [x, y] | null, "model", "seed"}]}. For each case it opens
-the file, makes the selection, calls Texture Fill non-interactively, and dumps what the test
+"feather": px | null, "offsets": [x, y] | null, "proc": "fill" | "stylize", "model",
+"properties": {...}}]}. For each case it opens the file, makes the selection, calls Texture
+Fill (or Stylize Layer) non-interactively, and dumps what the test
 checks as raw "R'G'B'A u16" files (exact whatever the image's precision): the original layer
 before and after, the selection ("Y u16"), the new layer and the composite. Writes
 $WORK/report.json; never raises.
@@ -43,14 +44,16 @@ def composite(image, name):
     return result
 
 
-def run_fill(image, layer, model, seed):
-    proc = Gimp.get_pdb().lookup_procedure("texnet-texture-fill")
+def run_procedure(image, layer, case):
+    name = "texnet-stylize-layer" if case.get("proc") == "stylize" else "texnet-texture-fill"
+    proc = Gimp.get_pdb().lookup_procedure(name)
     cfg = proc.create_config()
     cfg.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
     cfg.set_property("image", image)
     cfg.set_core_object_array("drawables", [layer])
-    cfg.set_property("model", model)
-    cfg.set_property("seed", seed)
+    cfg.set_property("model", case["model"])
+    for key, value in case.get("properties", {}).items():
+        cfg.set_property(key, value)
     result = proc.run(cfg)
     status = result.index(0)
     message = result.index(1) if result.length() > 1 else ""
@@ -74,12 +77,15 @@ def run_case(case):
     out["selection"] = dump(image.get_selection(), f"{tag}-selection.raw",
                             (0, 0, image.get_width(), image.get_height()), "Y u16")
     out["layers_before"] = [item.get_name() for item in image.get_layers()]
-    out["status"], out["message"] = run_fill(image, layer, case["model"], case["seed"])
+    out["status"], out["message"] = run_procedure(image, layer, case)
     layers = image.get_layers()
     out["layers_after"] = [item.get_name() for item in layers]
     out["after"] = canvas_dump(image, layer, f"{tag}-after.raw")
     if len(layers) > len(out["layers_before"]):
-        out["new_layer"] = canvas_dump(image, layers[0], f"{tag}-new.raw")
+        new = layers[0]
+        out["new_layer"] = canvas_dump(image, new, f"{tag}-new.raw")
+        out["new_geometry"] = [*new.get_offsets()[1:], new.get_width(), new.get_height()]
+        out["new_has_mask"] = new.get_mask() is not None
         out["composite"] = composite(image, f"{tag}-composite.raw")
     image.delete()
     return out
