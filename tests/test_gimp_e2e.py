@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GIMP3_SH = Path(os.environ.get("TEXNET_GIMP3_SH", ROOT.parent / "shared" / "apps" / "gimp3.sh"))
 CHROOT = Path(os.environ.get("TEXNET_GIMP_ROOT", "/var/cache/texnet-apps/trixie"))
 DRIVER = ROOT / "tests" / "apps" / "gimp_driver.py"
+GIMP3_LOCK = "/tmp/texnet-gimp3.lock"
 HOST_TEXNET = ROOT / "tests" / "apps" / "host_texnet.sh"  # why: see the script
 W, H = 96, 64
 SEL = (16, 8, 64, 44)  # x, y, w, h
@@ -80,7 +81,8 @@ def gimp_report(tmp_path_factory):
          "properties": {"seed": 3}},
         {"tag": "rgb16", "input": files["rgb16"], "select": SEL, "feather": 4.0,
          "model": "pebbles", "properties": {"seed": 3}},
-        {"tag": "layer", "input": files["rgba8"], "offsets": [10, 6], "model": "pebbles"},
+        {"tag": "layer", "input": files["rgba8"], "offsets": [10, 6], "model": "pebbles",
+         "layer_on_top": True},
         {"tag": "badmodel", "input": files["rgba8"], "select": SEL, "model": "no-such-model"},
         {"tag": "stylize", "proc": "stylize", "input": files["rgba8"], "offsets": [10, 6],
          "select": SEL, "model": str(save_tiny_stylizer(work / "tinystyle.tnet")),
@@ -89,8 +91,10 @@ def gimp_report(tmp_path_factory):
     (work / "plan.json").write_text(json.dumps({"cases": cases}))
     env = dict(os.environ, WORK=str(work), TEXNET=str(HOST_TEXNET))
     done = subprocess.run(
-        ["bash", str(GIMP3_SH), "run", str(dest / "texnet-gimp"), str(DRIVER),
-         f"TEXNET_HOME={home}", "TEXNET_OFFLINE=1", f"TEXNET_E2E_ENGINE={engine_path()}"],
+        # One GIMP at a time: concurrent runs would unmount each other's chroot binds.
+        ["flock", GIMP3_LOCK, "bash", str(GIMP3_SH), "run", str(dest / "texnet-gimp"),
+         str(DRIVER), f"TEXNET_HOME={home}", "TEXNET_OFFLINE=1",
+         f"TEXNET_E2E_ENGINE={engine_path()}"],
         env=env, capture_output=True, text=True, timeout=600)
     log = done.stdout[-4000:] + done.stderr[-4000:]
     assert done.returncode == 0, log
@@ -151,6 +155,9 @@ def test_fill_without_selection_fills_the_offset_layer(gimp_report):
     case = report["layer"]
     assert case["status"] == "success", (case["message"], log)
     assert case["offsets"] == [10, 6]
+    original = case["layers_before"][-1]
+    assert case["layers_before"][0] == "top"
+    assert case["layers_after"] == ["top", "pebbles fill", original]  # right above the layer
     new = _raw(work, case, "new_layer")
     covered = np.zeros((H, W), bool)
     covered[6:, 10:] = True  # the layer's part of the canvas

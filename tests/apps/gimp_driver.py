@@ -1,7 +1,7 @@
 """Driver run inside real GIMP 3 (python-fu-eval) by tests/test_gimp_e2e.py via gimp3.sh.
 
 Reads $WORK/plan.json: {"cases": [{"tag", "input", "select": [x, y, w, h] | null,
-"feather": px | null, "offsets": [x, y] | null, "proc": "fill" | "stylize", "model",
+"feather": px | null, "offsets": [x, y] | null, "layer_on_top": bool, "proc": "fill" | "stylize", "model",
 "properties": {...}}]}. For each case it opens the file, makes the selection, calls Texture
 Fill (or Stylize Layer) non-interactively, and dumps what the test
 checks as raw "R'G'B'A u16" files (exact whatever the image's precision): the original layer
@@ -66,6 +66,10 @@ def run_case(case):
     layer = image.get_layers()[0]
     if case.get("offsets"):
         layer.set_offsets(*case["offsets"])
+    if case.get("layer_on_top"):
+        top = Gimp.Layer.new(image, "top", 8, 8, Gimp.ImageType.RGBA_IMAGE, 100,
+                             Gimp.LayerMode.NORMAL)
+        image.insert_layer(top, None, 0)  # the filled layer is no longer the top one
     if case.get("select"):
         image.select_rectangle(Gimp.ChannelOps.REPLACE, *case["select"])
     if case.get("feather"):
@@ -82,7 +86,7 @@ def run_case(case):
     out["layers_after"] = [item.get_name() for item in layers]
     out["after"] = canvas_dump(image, layer, f"{tag}-after.raw")
     if len(layers) > len(out["layers_before"]):
-        new = layers[0]
+        new = layers[out["layers_after"].index(layer.get_name()) - 1]
         out["new_layer"] = canvas_dump(image, new, f"{tag}-new.raw")
         out["new_geometry"] = [*new.get_offsets()[1:], new.get_width(), new.get_height()]
         out["new_has_mask"] = new.get_mask() is not None

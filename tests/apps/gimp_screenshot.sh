@@ -42,8 +42,9 @@ ENGINE=$(python -c "from texnet_cli.plugins_common import engine_path; print(eng
     sleep 0.2
   done
 ) & WATCH=$!
-TEXNET="$REPO/tests/apps/host_texnet.sh" bash "$GIMP3_SH" run "$WORK/plug-ins/texnet-gimp" \
-  "$REPO/tests/apps/gimp_dialog_driver.py" DISPLAY="$DPY" TEXNET_E2E_ENGINE="$ENGINE" || true
+TEXNET="$REPO/tests/apps/host_texnet.sh" flock /tmp/texnet-gimp3.lock \
+  bash "$GIMP3_SH" run "$WORK/plug-ins/texnet-gimp" "$REPO/tests/apps/gimp_dialog_driver.py" \
+  DISPLAY="$DPY" TEXNET_E2E_ENGINE="$ENGINE" || true
 wait $WATCH || true
 [ -s "$WORK/shot.xwd" ] || { echo "no dialog appeared" >&2; exit 1; }
 mkdir -p "$(dirname "$OUT")"
