@@ -49,7 +49,7 @@ class StyleConfig(TrainConfig):
     preview_every: int = 50
     preview_size: int = 192  # side of each validation image in the preview strip
 
-    def validate(self) -> "StyleConfig":
+    def validate(self) -> StyleConfig:
         super().validate()
         if not self.content_weight >= 0:
             raise InputError(f"invalid training setting content_weight={self.content_weight!r}")
@@ -66,9 +66,9 @@ class StyleConfig(TrainConfig):
 STYLE_PRESETS: dict[str, StyleConfig] = {
     # The paper's schedule (§4): 2000 iterations of 16 crops of 256². Hours on a GPU-less machine.
     "paper": StyleConfig(exemplar_max_side=512),
-    # Measured on the 2-core CPU of this project (docs/stylization.md): ~1 s per iteration.
+    # Measured on the 2-core CPU of this project: see docs/stylization.md for the cost.
     "cpu": StyleConfig(
-        iterations=300, batch_size=2, size=128, lr=0.05, lr_decay_start=200, lr_decay_every=50,
+        iterations=400, batch_size=4, size=128, lr=0.05, lr_decay_start=250, lr_decay_every=50,
         lr_decay=0.7, exemplar_max_side=256, descriptor="vgg16-hed", checkpoint_every=25,
         preview_every=50,
     ),
@@ -104,7 +104,7 @@ class ContentPool:
     names: list[str]
 
     @classmethod
-    def from_dir(cls, folder: str | Path, crop: int) -> "ContentPool":
+    def from_dir(cls, folder: str | Path, crop: int) -> ContentPool:
         folder = Path(folder)
         if not folder.is_dir():
             raise InputError(f"--content {folder} is not a folder of images")
