@@ -173,6 +173,13 @@ def test_stylize_args_drive_the_real_cli(tmp_path, capsys):
     assert Image.open(outcome.path).size == (28, 20)
 
 
+def test_layer_names_follow_the_model():
+    assert adapter.layer_name("pebbles", "fill") == "pebbles fill"
+    assert adapter.layer_name("/m/My Style.tnet", "style") == "My Style style"
+    assert adapter.layer_name("C:\\m\\x.TNET", "fill") == "x fill"
+    assert adapter.layer_name(" ", "fill") == "texnet fill"  # the engine's default model
+
+
 def test_model_list_from_the_real_cli(capsys):
     assert run(cli, ["models", "list", "--json"]) == 0
     out = capsys.readouterr().out

@@ -154,7 +154,7 @@ def run_fill(procedure, run_mode, image, drawables, config, data):
         _export_fill_inputs(image, layer, src, mask)
         outcome = _run_with_progress(adapter.fill_args(engine, src, mask, out, opts),
                                      "Texture Fill")
-        name = f"{opts.model.strip() or 'texnet'} fill"
+        name = adapter.layer_name(opts.model, "fill")
         return _finish(procedure, outcome,
                        lambda path: _insert_result(image, layer, path, name, (0, 0), False))
     finally:
@@ -185,7 +185,7 @@ def run_stylize(procedure, run_mode, image, drawables, config, data):
         outcome = _run_with_progress(argv, "Stylize Layer")
         _, ox, oy = layer.get_offsets()
         return _finish(procedure, outcome, lambda path: _insert_result(
-            image, layer, path, f"{opts.model.strip()} style", (ox, oy), True))
+            image, layer, path, adapter.layer_name(opts.model, "style"), (ox, oy), True))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

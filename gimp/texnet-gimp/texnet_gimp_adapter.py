@@ -151,6 +151,14 @@ def stylize_args(engine: str, image: str, output: str, opts: StylizeOptions) -> 
     return args + ["--keep-colors"] if opts.keep_colors else args
 
 
+def layer_name(model: str, what: str) -> str:
+    """The new layer's name: the model's name (a .tnet path gives its file stem) and ``what``."""
+    stem = model.strip().replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    if stem.lower().endswith(".tnet"):
+        stem = stem[:-5]
+    return f"{stem or 'texnet'} {what}"
+
+
 def models_args(engine: str) -> list[str]:
     return [engine, "models", "list", "--json"]
 
