@@ -20,8 +20,8 @@ import pytest
 from PIL import Image
 from test_gimp_adapter import save_tiny_stylizer
 
-from texnet_cli.main import cli
 from texnet_cli.app import run
+from texnet_cli.main import cli
 from texnet_cli.plugins_common import engine_path
 
 pytestmark = pytest.mark.apps
@@ -66,16 +66,40 @@ def _inputs(work: Path) -> dict[str, str]:
     return {"rgba8": str(work / "rgba8.png"), "rgb16": str(work / "rgb16.png")}
 
 
+def run_gimp(work: Path, plugin: Path, cases: list[dict], *env_vars: str) -> tuple[dict, str]:
+    """Run the driver on ``cases`` in one GIMP session; ``env_vars`` (VAR=VALUE) reach GIMP
+    and so the plug-in. Returns the report by tag and GIMP's log tail."""
+    (work / "plan.json").write_text(json.dumps({"cases": cases}))
+    (work / "report.json").unlink(missing_ok=True)
+    env = dict(os.environ, WORK=str(work), TEXNET=str(HOST_TEXNET))
+    done = subprocess.run(
+        # One GIMP at a time: concurrent runs would unmount each other's chroot binds.
+        ["flock", GIMP3_LOCK, "bash", str(GIMP3_SH), "run", str(plugin), str(DRIVER),
+         f"TEXNET_HOME={work / 'texnet-home'}", "TEXNET_OFFLINE=1",
+         f"TEXNET_E2E_ENGINE={engine_path()}", *env_vars],
+        env=env, capture_output=True, text=True, timeout=600)
+    log = done.stdout[-4000:] + done.stderr[-4000:]
+    assert done.returncode == 0, log
+    assert (work / "report.json").exists(), log
+    report = {case["tag"]: case for case in json.loads((work / "report.json").read_text())}
+    for case in report.values():
+        assert "crash" not in case, case.get("crash")
+    return report, log
+
+
 @pytest.fixture(scope="module")
-def gimp_report(tmp_path_factory):
+def installed(tmp_path_factory):
     reason = _unavailable()
     if reason:
         pytest.skip(reason)
     work = tmp_path_factory.mktemp("gimp-e2e")
-    home = work / "texnet-home"
-    dest = work / "plug-ins"
-    assert run(cli, ["plugins", "install", "gimp", "--dest", str(dest)]) == 0
-    files = _inputs(work)
+    assert run(cli, ["plugins", "install", "gimp", "--dest", str(work / "plug-ins")]) == 0
+    return work, work / "plug-ins" / "texnet-gimp", _inputs(work)
+
+
+@pytest.fixture(scope="module")
+def gimp_report(installed):
+    work, plugin, files = installed
     cases = [
         {"tag": "rgba8", "input": files["rgba8"], "select": SEL, "model": "pebbles",
          "properties": {"seed": 3}},
@@ -88,20 +112,7 @@ def gimp_report(tmp_path_factory):
          "select": SEL, "model": str(save_tiny_stylizer(work / "tinystyle.tnet")),
          "properties": {"strength": 0.5}},
     ]
-    (work / "plan.json").write_text(json.dumps({"cases": cases}))
-    env = dict(os.environ, WORK=str(work), TEXNET=str(HOST_TEXNET))
-    done = subprocess.run(
-        # One GIMP at a time: concurrent runs would unmount each other's chroot binds.
-        ["flock", GIMP3_LOCK, "bash", str(GIMP3_SH), "run", str(dest / "texnet-gimp"),
-         str(DRIVER), f"TEXNET_HOME={home}", "TEXNET_OFFLINE=1",
-         f"TEXNET_E2E_ENGINE={engine_path()}"],
-        env=env, capture_output=True, text=True, timeout=600)
-    log = done.stdout[-4000:] + done.stderr[-4000:]
-    assert done.returncode == 0, log
-    assert (work / "report.json").exists(), log
-    report = {case["tag"]: case for case in json.loads((work / "report.json").read_text())}
-    for case in report.values():
-        assert "crash" not in case, case.get("crash")
+    report, log = run_gimp(work, plugin, cases)
     return work, report, log
 
 
@@ -186,3 +197,13 @@ def test_stylize_layer_adds_a_masked_layer_at_the_layer_position(gimp_report):
     on_layer = np.zeros((H, W), bool)
     on_layer[6:, 10:] = True
     assert np.abs(new[on_layer, :3] - before[on_layer, :3]).mean() > 1000  # restyled
+
+
+def test_a_missing_engine_says_what_to_do(installed):
+    work, plugin, files = installed
+    case = {"tag": "noengine", "input": files["rgba8"], "select": SEL, "model": "pebbles"}
+    report, _ = run_gimp(work, plugin, [case], "TEXNET=/nowhere/texnet")
+    case = report["noengine"]
+    assert case["status"] == "execution-error"
+    assert "TEXNET=/nowhere/texnet" in case["message"] and "unset it" in case["message"]
+    assert case["layers_after"] == case["layers_before"]
