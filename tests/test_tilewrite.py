@@ -20,3 +20,12 @@ def test_other_formats_go_through_pillow(tmp_path):
     pixels = np.full((8, 9, 3), 200, dtype=np.uint8)
     out = write_tile(pixels, tmp_path / "t.tif")
     assert np.array_equal(np.asarray(Image.open(out)), pixels)
+
+
+def test_written_png_gets_the_usual_permissions(tmp_path):
+    import os
+
+    out = write_tile(np.zeros((4, 4, 3), np.uint8), tmp_path / "p.png")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask

@@ -44,6 +44,12 @@ def write_png8(f, pixels: np.ndarray, level: int = 6) -> None:
     f.write(_chunk(b"IEND", b""))
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_tile(pixels: np.ndarray, path: str | Path) -> Path:
     """Write (H, W, 3) uint8 atomically; PNG is streamed in bands, other formats use Pillow."""
     path = Path(path)
@@ -55,6 +61,7 @@ def write_tile(pixels: np.ndarray, path: str | Path) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             write_png8(f, pixels)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except OSError as exc:
         raise ImageError(f"could not write {path} ({exc})") from exc
