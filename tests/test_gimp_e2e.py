@@ -207,3 +207,23 @@ def test_a_missing_engine_says_what_to_do(installed):
     assert case["status"] == "execution-error"
     assert "TEXNET=/nowhere/texnet" in case["message"] and "unset it" in case["message"]
     assert case["layers_after"] == case["layers_before"]
+
+
+def test_killing_the_plugin_stops_the_engine_and_leaves_the_image(installed):
+    """GIMP's cancel button SIGKILLs the plug-in; the engine must stop with it and write
+    nothing. (Two things stop it: PR_SET_PDEATHSIG, tested on its own in test_gimp_adapter,
+    and the broken progress pipe at its next event; this checks the outcome.)"""
+    work, plugin, _ = installed
+    yy, xx = np.mgrid[0:768, 0:1024]
+    big = np.stack([xx % 256, yy % 256, (xx + yy) % 256], axis=-1).astype(np.uint8)
+    Image.fromarray(big).save(work / "big.png")
+    case = {"tag": "killed", "input": str(work / "big.png"), "model": "pebbles",
+            "kill_plugin": True}
+    report, log = run_gimp(work, plugin, [case])
+    case = report["killed"]
+    assert case.get("engine_pids"), ("the engine never started", log)
+    assert case["engine_alive"] is False
+    assert case["engine_wrote"] is False  # stopped, not merely finished
+    assert case["status"] != "success"
+    assert case["layers_after"] == case["layers_before"]
+    np.testing.assert_array_equal(_raw(work, case, "after"), _raw(work, case, "before"))

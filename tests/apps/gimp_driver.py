@@ -1,7 +1,8 @@
 """Driver run inside real GIMP 3 (python-fu-eval) by tests/test_gimp_e2e.py via gimp3.sh.
 
 Reads $WORK/plan.json: {"cases": [{"tag", "input", "select": [x, y, w, h] | null,
-"feather": px | null, "offsets": [x, y] | null, "layer_on_top": bool, "proc": "fill" | "stylize", "model",
+"feather": px | null, "offsets": [x, y] | null, "layer_on_top": bool, "kill_plugin": bool,
+"proc": "fill" | "stylize", "model",
 "properties": {...}}]}. For each case it opens the file, makes the selection, calls Texture
 Fill (or Stylize Layer) non-interactively, and dumps what the test
 checks as raw "R'G'B'A u16" files (exact whatever the image's precision): the original layer
@@ -11,6 +12,9 @@ $WORK/report.json; never raises.
 
 import json
 import os
+import signal
+import threading
+import time
 import traceback
 
 import gi
@@ -60,6 +64,53 @@ def run_procedure(image, layer, case):
     return status.value_nick, message
 
 
+def _processes(needle):
+    """PIDs whose command line contains every string in ``needle`` (host and chroot share
+    the PID namespace, so the engine started through the chroot wrapper shows up too)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                argv = fh.read().decode(errors="replace").split("\0")
+        except (OSError, ValueError):
+            continue
+        if all(any(n in arg for arg in argv) for n in needle):
+            found.append(int(entry))
+    return found
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def kill_plugin_mid_run(record):
+    """What GIMP does when the user cancels the progress bar: SIGKILL the plug-in. Waits for
+    the engine to start, kills the plug-in, then watches whether the engine goes too."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        engines = _processes(["fill", "--layer-only", "--progress"])
+        plugins = _processes(["texnet-gimp.py"])
+        if engines and plugins:
+            record["engine_pids"] = engines
+            with open(f"/proc/{engines[0]}/cmdline", "rb") as fh:
+                argv = fh.read().decode().split("\0")
+            record["engine_output"] = argv[argv.index("-o") + 1]
+            for pid in plugins:
+                os.kill(pid, signal.SIGKILL)
+            break
+        time.sleep(0.02)
+    gone_by = time.monotonic() + 20
+    while time.monotonic() < gone_by and any(map(_alive, record.get("engine_pids", []))):
+        time.sleep(0.1)
+    record["engine_alive"] = any(map(_alive, record.get("engine_pids", [])))
+    # A finished engine would have written its layer; a stopped one writes nothing.
+    record["engine_wrote"] = os.path.exists(record.get("engine_output", "/nonexistent"))
+
+
 def run_case(case):
     tag = case["tag"]
     image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(case["input"]))
@@ -81,7 +132,13 @@ def run_case(case):
     out["selection"] = dump(image.get_selection(), f"{tag}-selection.raw",
                             (0, 0, image.get_width(), image.get_height()), "Y u16")
     out["layers_before"] = [item.get_name() for item in image.get_layers()]
+    killer = None
+    if case.get("kill_plugin"):
+        killer = threading.Thread(target=kill_plugin_mid_run, args=(out,), daemon=True)
+        killer.start()
     out["status"], out["message"] = run_procedure(image, layer, case)
+    if killer is not None:
+        killer.join(90)
     layers = image.get_layers()
     out["layers_after"] = [item.get_name() for item in layers]
     out["after"] = canvas_dump(image, layer, f"{tag}-after.raw")
