@@ -83,7 +83,7 @@ def krita_running() -> bool | None:
     command = (["tasklist", "/FI", "IMAGENAME eq krita.exe"] if sys.platform == "win32"
                else ["pgrep", "-ix", "krita"])
     try:
-        out = subprocess.run(command, capture_output=True, text=True, timeout=10)
+        out = subprocess.run(command, capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     return "krita" in out.stdout.lower()

@@ -196,9 +196,10 @@ class TexnetDocker(DockWidget):
         above = doc.activeNode()
         try:
             job = prepare(doc, folder, self.settings())
-        except (layers.LayerError, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 (the status line, not Krita's crash dialog)
             shutil.rmtree(folder, ignore_errors=True)
-            self.say(str(exc))
+            self.say(str(exc) if isinstance(exc, layers.LayerError) else
+                     f"could not export the image: {type(exc).__name__}: {exc}")
             return
         self.say("starting texnet…")
         if not self._start(job.args, lambda outcome: self._insert(doc, job, above, folder,
@@ -212,8 +213,9 @@ class TexnetDocker(DockWidget):
                 self.say(f"added layer “{layer.name()}”")
             else:
                 self.say(outcome.message)
-        except layers.LayerError as exc:
-            self.say(str(exc))
+        except Exception as exc:  # noqa: BLE001 (e.g. the document was closed meanwhile)
+            self.say(str(exc) if isinstance(exc, layers.LayerError) else
+                     f"could not insert the result: {type(exc).__name__}: {exc}")
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 

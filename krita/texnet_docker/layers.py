@@ -34,7 +34,6 @@ class Job:
     args: list[str]
     output: str
     layer_name: str
-    crop: bool = False  # take the top-left canvas-sized part (large tiles)
 
 
 def direct_bpc(model: str, depth: str, profile: str) -> int | None:
@@ -133,13 +132,15 @@ def insert_layer(doc, path: str, name: str, above=None):
     parent = above.parentNode() if above is not None else None
     parent = parent if parent is not None else doc.rootNode()
     layer = doc.createNode(name, "paintlayer")
-    if not parent.addChildNode(layer, above):
-        raise LayerError("Krita refused the new layer; is the layer group locked?")
+    # Pixels and conversions happen before the layer joins the image, so adding it is the one
+    # undo step (Ctrl+Z removes the whole result).
     if bpc is None:  # fill a 16-bit RGBA layer, then let Krita convert it to the document's space
         _convert(doc, layer, RGBA, BRIDGE_DEPTH, BRIDGE_PROFILE)
     layer.setPixelData(data, 0, 0, width, height)
     if bpc is None:
         _convert(doc, layer, model, depth, profile)
+    if not parent.addChildNode(layer, above):
+        raise LayerError("Krita refused the new layer; is the layer group locked?")
     doc.setActiveNode(layer)
     doc.refreshProjection()
     return layer
@@ -171,7 +172,7 @@ def prepare_tile(doc, folder: str, settings: Settings) -> Job:
     """A seamless tile of the canvas size for ``texnet fill --tile``."""
     output = os.path.join(folder, "tile.png")
     args = tile_args(settings, doc.width(), doc.height(), output)
-    return Job(args, output, _layer_name("Tile", settings), crop=True)
+    return Job(args, output, _layer_name("Tile", settings))  # read_png crops larger tiles
 
 
 def prepare_stylize(doc, folder: str, settings: Settings, node=None) -> Job:

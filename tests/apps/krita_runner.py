@@ -3,7 +3,8 @@
 ``main([config.json])``: for each case, build a document of the given depth with a known
 pattern, set a selection with a soft (half-selected) rim, run the docker's fill logic
 (texnet_docker.layers: export image + mask, ``texnet fill --layer-only``, insert the result as a
-new layer; likewise Tile Layer and Stylize Layer) and dump raw pixel bytes and layer names under ``out`` for pytest to check.
+new layer; likewise Tile Layer and Stylize Layer) and dump raw pixel bytes and layer names
+under ``out`` for pytest to check.
 kritarunner always exits 0, so the verdict is report.json plus os._exit(1) on a crash.
 """
 
@@ -101,7 +102,8 @@ def _dump(out: str, tag: str, what: str, data) -> None:
 
 
 def main(args) -> None:
-    config = json.load(open(args[0], encoding="utf-8"))
+    with open(args[0], encoding="utf-8") as handle:
+        config = json.load(handle)
     sys.path.insert(0, config["plugin_parent"])
     reports, status = [], 0
     try:

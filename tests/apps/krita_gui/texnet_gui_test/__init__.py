@@ -20,7 +20,8 @@ from PyQt5.QtCore import QTimer
 from PyQt5.QtWidgets import QApplication, QComboBox, QPushButton, QSpinBox
 
 POLL_MS = 50
-CONFIG = json.load(open(os.environ["TEXNET_GUI_CONFIG"], encoding="utf-8"))
+with open(os.environ["TEXNET_GUI_CONFIG"], encoding="utf-8") as _handle:
+    CONFIG = json.load(_handle)
 OUT = CONFIG["out"]
 
 
@@ -165,7 +166,7 @@ class GuiTest(Extension):
                   after=[n.name() for n in nodes], active=layer.name())
         with open(os.path.join(OUT, "fill-layer.bin"), "wb") as handle:
             handle.write(bytes(layer.pixelData(0, 0, width, height)))
-        background = [n for n in nodes if n.name() == self.layers_before[0]][0]
+        background = next(n for n in nodes if n.name() == self.layers_before[0])
         with open(os.path.join(OUT, "fill-background.bin"), "wb") as handle:
             handle.write(bytes(background.pixelData(0, 0, width, height)))
         doc.setBatchmode(True)
