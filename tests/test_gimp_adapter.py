@@ -430,3 +430,17 @@ def test_missing_engine_and_wrong_drawables(monkeypatch):
     status, message = plugin.run_fill(proc, "NONINTERACTIVE", None, [layer], None, None)
     assert status == "EXECUTION_ERROR" and "TEXNET=/nowhere/texnet" in message
     assert plugin.Gimp.messages == [message]  # shown to the user, not only returned
+
+
+def test_work_folders_of_killed_runs_are_cleaned_after_a_day(tmp_path):
+    old, recent = tmp_path / "texnet-gimp-old", tmp_path / "texnet-gimp-recent"
+    other = tmp_path / "someone-else"
+    for folder in (old, recent, other):
+        folder.mkdir()
+        (folder / "image.png").write_bytes(b"x")
+    day = adapter.STALE_SECONDS
+    os.utime(old, (time.time() - day - 60,) * 2)
+    os.utime(other, (time.time() - 10 * day,) * 2)
+    new = Path(adapter.work_folder(str(tmp_path)))
+    assert new.is_dir() and new.name.startswith(adapter.TEMP_PREFIX)
+    assert not old.exists() and recent.exists() and other.exists()

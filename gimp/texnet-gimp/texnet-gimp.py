@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 
 import gi
 
@@ -148,7 +147,7 @@ def run_fill(procedure, run_mode, image, drawables, config, data):
                                seed=config.get_property("seed"),
                                scale=config.get_property("scale"),
                                match_colors=config.get_property("match-colors"))
-    folder = tempfile.mkdtemp(prefix="texnet-gimp-")
+    folder = adapter.work_folder()
     try:
         src, mask, out = (os.path.join(folder, f"{n}.png") for n in ("image", "mask", "layer"))
         _export_fill_inputs(image, layer, src, mask)
@@ -173,7 +172,7 @@ def run_stylize(procedure, run_mode, image, drawables, config, data):
     opts = adapter.StylizeOptions(model=config.get_property("model"),
                                   strength=config.get_property("strength"),
                                   keep_colors=config.get_property("keep-colors"))
-    folder = tempfile.mkdtemp(prefix="texnet-gimp-")
+    folder = adapter.work_folder()
     try:
         src, out = os.path.join(folder, "layer.png"), os.path.join(folder, "styled.png")
         try:

@@ -17,7 +17,9 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +40,8 @@ _EXIT_MEANING = {
 }
 
 SUCCESS, CANCEL, ERROR = "success", "cancel", "error"
+TEMP_PREFIX = "texnet-gimp-"
+STALE_SECONDS = 24 * 3600
 
 
 class EngineNotFound(Exception):
@@ -360,3 +364,24 @@ def rect_mask(width: int, height: int, box: tuple[int, int, int, int], depth: in
     inside = empty * x0 + full * max(0, x1 - x0) + empty * (width - max(x0, x1))
     blank = empty * width
     return b"".join(inside if y0 <= r < y1 else blank for r in range(height))
+
+
+def work_folder(parent: str | None = None, now: float | None = None) -> str:
+    """A private temp folder for one run's exchange files. Folders of earlier runs older than a
+    day are removed first: a plug-in that GIMP killed (cancel) cannot clean up after itself."""
+    parent = parent or tempfile.gettempdir()
+    now = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        entries = []
+    for entry in entries:
+        if not entry.name.startswith(TEMP_PREFIX):
+            continue
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+            if entry.is_dir(follow_symlinks=False) and age > STALE_SECONDS:
+                shutil.rmtree(entry.path, ignore_errors=True)
+        except OSError:
+            continue
+    return tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=parent)
