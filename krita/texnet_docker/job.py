@@ -37,6 +37,7 @@ class EngineJob(QObject):
         super().__init__(parent)
         self.reader = ProgressReader()
         self.cancelled = False
+        self.killed = False  # cancel had to kill the engine (it ignored SIGTERM)
         self._done = False
         self._stdout = bytearray()
         self.process = QProcess(self)
@@ -67,6 +68,7 @@ class EngineJob(QObject):
 
     def _kill(self) -> None:
         if not self._done and self.process.state() != QProcess.NotRunning:
+            self.killed = True
             self.process.kill()
 
     def _on_stderr(self) -> None:
@@ -88,7 +90,8 @@ class EngineJob(QObject):
             self._emit(event)
         stdout = self._stdout.decode("utf-8", "replace")
         if self.cancelled:
-            outcome = Outcome(False, cancelled=True, message="cancelled")
+            message = "cancelled (the engine did not stop; killed)" if self.killed else "cancelled"
+            outcome = Outcome(False, cancelled=True, message=message)
         elif exit_status == QProcess.NormalExit and exit_code == 0:
             path = self.reader.result.path if self.reader.result else ""
             outcome = Outcome(True, path=path, stdout=stdout)

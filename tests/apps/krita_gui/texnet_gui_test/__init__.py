@@ -4,8 +4,9 @@ tests/test_krita_e2e.py. Configured by the JSON file in $TEXNET_GUI_CONFIG.
 Steps, each on a Qt timer so the UI thread never blocks: open the image, select a rectangle
 with a soft rim, pick the model and seed, click Fill Selection, poll until the docker is idle
 (counting timer ticks to show the UI kept running), dump pixels, export, screenshot, undo;
-then Tile Layer on a large canvas, Cancel after the first synthesis progress, check nothing
-was added. Writes report.json and ends Krita with os._exit (no "save changes?" prompt).
+then Stylize Layer with a style model; then Tile Layer on a large canvas, Cancel after the
+first synthesis progress, check nothing was added. Writes report.json and ends Krita with
+os._exit (no "save changes?" prompt).
 """
 
 from __future__ import annotations
@@ -184,6 +185,20 @@ class GuiTest(Extension):
 
     def after_undo(self, _waiter) -> None:
         self.step("undo", after=[n.name() for n in self.doc.topLevelNodes()])
+        if not CONFIG.get("style_model"):
+            self.start_cancel()
+            return
+        docker = self.docker()
+        combo = docker.findChild(QComboBox, "texnet_model")
+        combo.setCurrentIndex(combo.findData(CONFIG["style_model"]))
+        self.style_buttons = {name: self.button(f"texnet_{name}").isEnabled()
+                              for name in ("fill", "tile", "stylize")}
+        self.button("texnet_stylize").click()
+        self.wait(lambda: not docker.busy(), self.after_stylize, "the stylization")
+
+    def after_stylize(self, _waiter) -> None:
+        self.step("stylize", buttons=self.style_buttons, status=self.docker().status.text(),
+                  after=[n.name() for n in self.doc.topLevelNodes()])
         self.start_cancel()
 
     # ------------------------------------------------------------------ cancel
@@ -198,10 +213,12 @@ class GuiTest(Extension):
 
     def click_tile(self, _waiter) -> None:
         docker = self.docker()
+        combo = docker.findChild(QComboBox, "texnet_model")
+        combo.setCurrentIndex(combo.findData(CONFIG["model"]))  # a texture model again
         self.big_before = len(self.big.topLevelNodes())
         self.seen_progress: list[str] = []
         docker.findChild(QPushButton, "texnet_tile").click()
-        self.wait(lambda: "window" in docker.status.text() or not docker.busy(),
+        self.wait(lambda: "synthesize" in docker.status.text() or not docker.busy(),
                   self.click_cancel, "synthesis progress")
 
     def click_cancel(self, _waiter) -> None:
