@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -222,6 +223,7 @@ def test_killing_the_plugin_stops_the_engine_and_leaves_the_image(installed):
     report, log = run_gimp(work, plugin, [case])
     case = report["killed"]
     assert case.get("engine_pids"), ("the engine never started", log)
+    shutil.rmtree(Path(case["engine_output"]).parent)  # the killed plug-in's exchange folder
     assert case["engine_alive"] is False
     assert case["engine_wrote"] is False  # stopped, not merely finished
     assert case["status"] != "success"
