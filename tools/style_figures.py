@@ -87,7 +87,41 @@ def main() -> None:
         keep = stylize(gen, contents[1], StylizeOptions(keep_colors=True))
         rows[-1].append((to_pil(keep), f"{name} --keep-colors"))
     grid(rows, args.side).save(args.out / "stylization-styles.png")
+    for name, model in models:
+        write_card(name, model, args.out / "models")
     print("wrote", args.out / "stylization-fig5.png", args.out / "stylization-styles.png")
+
+
+def write_card(name: str, model, folder: Path) -> Path:
+    """docs/models/NAME.md from the model's metadata."""
+    meta, t = model.meta, model.meta.get("training", {})
+    lines = [
+        f"# {meta.get('title', name)} (`{name}`)", "",
+        ("A stylization model (kind `style`): `texnet stylize --model "
+         f"{name} IN -o OUT [--strength K] [--keep-colors]`."), "",
+        "![styles](../stylization-styles.png)", "",
+        (f"- style image: `{meta.get('source')}` from `../shared/corpus/styles/` (Vincent van "
+         "Gogh, public domain; the file comes from Debian package gcompris-qt-data, GPL-3)"),
+        (f"- content pool: `../shared/corpus/content/` ({t.get('content_images')} images: "
+         "landmark photos from gcompris-qt-data (GPL-3) and scikit-image samples (CC0 / public "
+         "domain), see `../shared/corpus/LICENSES.md`)"),
+        f"- license: {meta.get('license')}",
+        f"- descriptor: `{meta.get('descriptor')}`",
+        (f"- architecture: K = {model.spec.scales} scales, {model.spec.norm} normalisation, "
+         "content concatenated with the noise at every scale"),
+        (f"- training: {t.get('completed_iterations')} iterations, batch {t.get('batch_size')} "
+         f"random crops of {t.get('size')}², style size {t.get('exemplar_max_side')}, content "
+         f"weight α = {t.get('content_weight')}, Adam lr {t.get('lr')} (×{t.get('lr_decay')} "
+         f"every {t.get('lr_decay_every')} from {t.get('lr_decay_start')}); "
+         f"{t.get('seconds')} s of training compute on the shared 2-core CPU; final loss "
+         f"{t.get('final_loss') or 0:.4g}"),
+        ("- reproduce: `texnet train style ../shared/corpus/styles/"
+         f"{meta.get('source')} --content ../shared/corpus/content --name {name}`"),
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def compare(paths: list[Path], out: Path, side: int) -> None:
