@@ -4,6 +4,8 @@ Each case writes an input image and a soft elliptical mask whose bounding box is
 canvas (the worst case: every window of the canvas is synthesized), then runs the real CLI in a
 child process with the bundled model and reports wall time, the child's peak RSS (from
 ``wait4``) and the output size. Inputs and outputs live in a temp folder that is removed.
+The inputs are made by a separate child too: a child's ``ru_maxrss`` starts from its parent's
+peak (the parent's memory counts until ``exec``), so the measuring parent must stay small.
 
 Usage: ``flock /tmp/texnet-cpu.lock python benchmarks/fill.py [--size 4096] [--json out.json]``
 """
@@ -23,8 +25,6 @@ from pathlib import Path
 
 import numpy as np
 
-from texturenet_plugin.images import Picture, write_picture
-
 CASES = {
     "rgb8": {"channels": 3, "dtype": np.uint8, "extra": []},
     "rgba16-layer": {"channels": 4, "dtype": np.uint16, "extra": ["--layer-only"]},
@@ -33,6 +33,8 @@ CASES = {
 
 def make_inputs(folder: Path, size: int, channels: int, dtype) -> tuple[Path, Path]:
     """A smooth gradient image and a soft ellipse mask touching all four edges."""
+    from texturenet_plugin.images import Picture, write_picture
+
     maxv = np.iinfo(dtype).max
     ramp = np.linspace(0, maxv, size, dtype=np.float64)
     image = np.empty((size, size, channels), dtype=dtype)
@@ -48,7 +50,10 @@ def make_inputs(folder: Path, size: int, channels: int, dtype) -> tuple[Path, Pa
 
 def run_case(folder: Path, size: int, name: str) -> dict:
     case = CASES[name]
-    image, mask = make_inputs(folder, size, case["channels"], case["dtype"])
+    subprocess.run([sys.executable, __file__, "--make-inputs", str(folder), "--size",
+                    str(size), "--cases", name], check=True)
+    image = folder / f"in-{case['channels']}-{case['dtype'].__name__}.png"
+    mask = folder / "mask.png"
     out = folder / f"out-{name}.png"
     texnet = shutil.which("texnet") or "texnet"
     argv = [texnet, "fill", "--image", str(image), "--mask", str(mask), "-o", str(out),
@@ -69,7 +74,12 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=4096)
     parser.add_argument("--cases", nargs="+", choices=sorted(CASES), default=list(CASES))
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--make-inputs", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.make_inputs:
+        case = CASES[args.cases[0]]
+        make_inputs(args.make_inputs, args.size, case["channels"], case["dtype"])
+        return
     with tempfile.TemporaryDirectory(prefix="texnet-fill-bench-") as tmp:
         rows = [run_case(Path(tmp), args.size, name) for name in args.cases]
     report = {"machine": platform.processor() or platform.machine(),
