@@ -52,3 +52,37 @@ def test_shards_are_disjoint_and_complete():
     assert sorted(sum(parts, [])) == sorted(items)
     assert all(len(p) in (2, 3) for p in parts)
     assert shard(items) == sorted(items)  # no process group: everything
+
+
+def _stylize_worker(rank: int, world: int, init_file: str, folder: str) -> None:
+    from pathlib import Path
+
+    from texturenet_plugin.distributed import stylize_folder
+    from texturenet_plugin.generator import Generator, GeneratorSpec
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank,
+                            world_size=world)
+    try:
+        torch.manual_seed(0)
+        gen = Generator(GeneratorSpec(scales=3, content_channels=3, norm="instance")).eval()
+        written = stylize_folder(gen, Path(folder) / "in", Path(folder) / "out")
+        Path(folder, f"rank{rank}.txt").write_text("\n".join(p.name for p in written))
+    finally:
+        dist.destroy_process_group()
+
+
+def test_folder_stylization_is_split_across_two_processes(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    rng = np.random.default_rng(0)
+    names = [f"p{i}.png" for i in range(5)]
+    for name in names:
+        pixels = rng.integers(0, 256, (20, 28, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(tmp_path / "in" / name)
+    mp.spawn(_stylize_worker, args=(2, str(tmp_path / "init"), str(tmp_path)), nprocs=2, join=True)
+    shares = [(tmp_path / f"rank{r}.txt").read_text().split() for r in range(2)]
+    assert sorted(shares[0] + shares[1]) == names and not set(shares[0]) & set(shares[1])
+    assert all(np.asarray(Image.open(tmp_path / "out" / n)).shape == (20, 28, 3) for n in names)

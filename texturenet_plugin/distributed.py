@@ -11,6 +11,7 @@ synchronised; ``calibrate_batchnorm`` recomputes exact statistics at the end any
 With torchrun (env:// rendezvous: torchrun sets RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT)::
 
     torchrun --nproc-per-node 2 -m texturenet_plugin.distributed EXEMPLAR.png RUN_DIR
+    torchrun --nproc-per-node 2 -m texturenet_plugin.distributed stylize MODEL IN_DIR OUT_DIR
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from torch.nn.parallel import DistributedDataParallel
 from .checkpoint import save_checkpoint
 from .descriptor import Descriptor
 from .errors import InputError
+from .progress import Reporter
 from .training import (TrainConfig, TrainState, calibrate_batchnorm, exemplar_grams, new_state,
                        train_step)
 
@@ -95,20 +97,51 @@ def train_distributed(exemplar: torch.Tensor, descriptor: Descriptor, config: Tr
     return plain
 
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp")
+
+
+def stylize_folder(gen, inputs: Path, out_dir: Path, options=None,
+                   reporter: Reporter | None = None) -> list[Path]:
+    """Stylize this process's :func:`shard` of the images in ``inputs`` into ``out_dir`` (same
+    file names); the processes of a group together cover the folder once. Returns the outputs."""
+    from .stylize import stylize_file  # local import: training needs none of it
+
+    reporter = reporter or Reporter()
+    files = sorted(str(p) for p in Path(inputs).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    mine, written = shard(files), []
+    for i, path in enumerate(mine):
+        reporter.report("synthesize", i, len(mine), Path(path).name)
+        written.append(Path(stylize_file(gen, path, Path(out_dir) / Path(path).name, options)))
+    reporter.report("synthesize", len(mine), len(mine), "done")
+    return written
+
+
 def main(argv: list[str] | None = None) -> None:  # pragma: no cover - torchrun entry point
-    """torchrun entry: ``EXEMPLAR RUN_DIR [PRESET]``; writes RUN_DIR's checkpoint on rank 0."""
+    """torchrun entry: ``EXEMPLAR RUN_DIR [PRESET]`` trains (rank 0 writes RUN_DIR's
+    checkpoint); ``stylize MODEL IN_DIR OUT_DIR`` stylizes a folder split across processes."""
+    args = argv if argv is not None else sys.argv[1:]
+    dist.init_process_group("gloo")
+    try:
+        if args[0] == "stylize":
+            from .registry import load
+
+            model, in_dir, out_dir = args[1:4]
+            stylize_folder(load(model).build("cpu"), Path(in_dir), Path(out_dir))
+        else:
+            _train_main(args)
+    finally:
+        dist.destroy_process_group()
+
+
+def _train_main(args: list[str]) -> None:  # pragma: no cover
     from .descriptors import load_descriptor
     from .texture_training import exemplar_tensor
     from .training import preset
 
-    exemplar, run_dir, *rest = argv if argv is not None else sys.argv[1:]
+    exemplar, run_dir, *rest = args
     config = preset(rest[0] if rest else "cpu")
-    dist.init_process_group("gloo")
-    try:
-        descriptor = load_descriptor(config.descriptor, config.pool)
-        train_distributed(exemplar_tensor(exemplar), descriptor, config, Path(run_dir))
-    finally:
-        dist.destroy_process_group()
+    descriptor = load_descriptor(config.descriptor, config.pool)
+    train_distributed(exemplar_tensor(exemplar), descriptor, config, Path(run_dir))
 
 
 if __name__ == "__main__":  # pragma: no cover
