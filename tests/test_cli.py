@@ -113,3 +113,29 @@ def test_existing_checkpoint_needs_resume_or_restart(tmp_path, capsys):
     assert code == 1 and "--resume" in err
     code, _, err = texnet(capsys, *args, "--restart")
     assert code == 0, err
+
+
+def test_optimize_writes_a_tile_and_a_falling_loss_log(tmp_path, capsys):
+    exemplar = tmp_path / "ex.png"
+    rng = np.random.default_rng(1)
+    Image.fromarray(rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(exemplar)
+    log = tmp_path / "curve.csv"
+    code, _, err = texnet(capsys, "optimize", str(exemplar), "--size", "48x32", "--seconds", "600", "--steps", "6",
+                          "--descriptor", "random", "-o", str(tmp_path / "o.png"),
+                          "--log", str(log), "--progress", "none")
+    assert code == 0, err
+    assert np.asarray(Image.open(tmp_path / "o.png")).shape == (32, 48, 3)
+    rows = [line.split(",") for line in log.read_text().splitlines()[1:]]
+    losses = [float(loss) for _, loss in rows]
+    assert len(losses) == 6 and losses[-1] < losses[0]
+
+
+def test_doctor_reports_an_installed_gimp_plugin(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("GIMP3_DIRECTORY", str(tmp_path / "gimp3"))
+    code, out, _ = texnet(capsys, "doctor")
+    assert code == 0 and "texnet plugins install gimp" in out
+    code, _, err = texnet(capsys, "plugins", "install", "gimp")
+    assert code == 0, err
+    code, out, _ = texnet(capsys, "doctor")
+    line = next(row for row in out.splitlines() if row.startswith("plugin gimp"))
+    assert "installed in" in line and str(tmp_path / "gimp3") in line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import shutil
 
@@ -27,6 +28,26 @@ def checks() -> list[tuple[str, str]]:
     for name in descriptors.DESCRIPTORS:
         rows.append((f"descriptor {name}", "ok" if descriptors.available(name) else "missing"))
     rows.append(("models", ", ".join(m.name for m in registry.list_local()) or "none"))
+    rows += plugin_rows()
+    return rows
+
+
+def plugin_rows() -> list[tuple[str, str]]:
+    """Where each host plug-in would be installed, and which engine an installed one runs."""
+    from .plugins_common import ENGINE_RECORD
+    from .plugins_gimp import PLUGIN_NAME as GIMP_NAME, gimp_plugins_dir
+    from .plugins_krita import PLUGIN_NAME as KRITA_NAME, pykrita_dir
+
+    rows = []
+    for host, folder in (("gimp", gimp_plugins_dir() / GIMP_NAME),
+                         ("krita", pykrita_dir() / KRITA_NAME)):
+        record = folder / ENGINE_RECORD
+        if record.is_file():
+            engine = json.loads(record.read_text(encoding="utf-8")).get("texnet")
+            state = f"installed in {folder}, runs {engine}"
+        else:
+            state = f"not installed (texnet plugins install {host})"
+        rows.append((f"plugin {host}", state))
     return rows
 
 

@@ -13,6 +13,7 @@ from .cmd_descriptors import descriptors_group
 from .cmd_doctor import doctor
 from .cmd_fill import fill
 from .cmd_models import models
+from .cmd_optimize import optimize
 from .cmd_plugins import plugins
 from .cmd_serve import serve
 from .cmd_stylize import stylize
@@ -29,6 +30,7 @@ for command in (fill, train, models, descriptors_group, doctor, plugins):
     cli.add_command(command)
 cli.add_command(serve)
 cli.add_command(stylize)
+cli.add_command(optimize)
 
 
 def main(argv: list[str] | None = None) -> None:
