@@ -51,3 +51,33 @@ def test_bad_requests_are_answered_and_do_not_stop_the_worker(tmp_path):
     assert [a["ok"] for a in answers] == [False, False, False, True, True]
     assert answers[1]["error"]["code"] == "input" and "unknown op" in answers[1]["error"]["message"]
     assert np.asarray(Image.open(answers[3]["path"])).shape == (10, 20, 3)
+
+
+def test_worker_stylizes_with_a_style_model_and_refuses_the_wrong_kind(tmp_path):
+    import torch
+
+    from texturenet_plugin.generator import Generator, GeneratorSpec
+    from texturenet_plugin.modelfile import ModelFile, save_model
+
+    torch.manual_seed(0)
+    gen = Generator(GeneratorSpec(scales=3, content_channels=3, norm="instance")).eval()
+    meta = {"name": "tinystyle", "title": "Tiny", "license": "CC0", "source": "test",
+            "descriptor": "random", "training": {},
+            "preview": torch.zeros(8, 8, 3, dtype=torch.uint8)}
+    style = save_model(ModelFile("style", gen.spec, gen.state_dict(), meta),
+                       tmp_path / "style.tnet")
+    texture = save_tiny_model(tmp_path / "tiny.tnet")
+    source = tmp_path / "in.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (18, 26, 3), dtype=np.uint8)).save(
+        source)
+    worker = Worker(device="cpu")
+    ok = worker.handle({"id": 1, "op": "stylize", "model": str(style), "input": str(source),
+                        "output": str(tmp_path / "out.png"), "strength": 0.5})
+    assert ok["ok"], ok
+    assert np.asarray(Image.open(ok["path"])).shape == (18, 26, 3)
+    wrong = worker.handle({"id": 2, "op": "fill", "model": str(style),
+                           "output": str(tmp_path / "t.png")})
+    assert not wrong["ok"] and "style model" in wrong["error"]["message"]
+    wrong = worker.handle({"id": 3, "op": "stylize", "model": str(texture), "input": str(source),
+                           "output": str(tmp_path / "o2.png")})
+    assert not wrong["ok"] and "texture model" in wrong["error"]["message"]

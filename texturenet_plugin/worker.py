@@ -6,6 +6,8 @@ writes one answer per line on stdout). Requests::
     {"id": 1, "op": "fill", "tile": "512x512", "output": "/tmp/a.png",
      "model": "pebbles", "seed": 0, "precision": "float32"}
     {"id": 2, "op": "canvas", "box": [left, top, right, bottom], "output": "...", ...}
+    {"id": 5, "op": "stylize", "model": "NAME|PATH", "input": "in.jpg", "output": "out.png",
+     "strength": 1.0, "seed": 0, "keep_colors": false, "mask": null}
     {"id": 3, "op": "ping"}          {"id": 4, "op": "models"}      {"op": "shutdown"}
 
 Answers echo ``id`` and carry ``"ok": true`` with the result (``path``, ``seconds``), or
@@ -53,18 +55,18 @@ class Worker:
     cache: dict = field(default_factory=dict)
     stopped: bool = False
 
-    def generator(self, ref: str | None):
+    def generator(self, ref: str | None, kind: str = "texture"):
         from . import zoo  # local import: network code only when a name must be pulled
 
         path = zoo.ensure_model(ref or registry.DEFAULT_MODEL, self.reporter(None))
         key = (str(Path(path).resolve()), self.device)
         if key not in self.cache:
             model = registry.load_model(path)
-            if model.kind != "texture":
-                raise InputError(f"model {model.name or path} is a {model.kind} model, not a "
-                                 "texture model")
-            self.cache[key] = model.build(resolve_device(self.device))
-        return self.cache[key]
+            self.cache[key] = (model.kind, model.build(resolve_device(self.device)))
+        model_kind, gen = self.cache[key]
+        if model_kind != kind:
+            raise InputError(f"model {ref or path} is a {model_kind} model, not a {kind} model")
+        return gen
 
     def reporter(self, request_id) -> Reporter:
         return self.reporter_for(request_id) if self.reporter_for else Reporter()
@@ -95,7 +97,26 @@ class Worker:
             return {}
         if op in ("fill", "canvas"):
             return self._synthesize(op, request)
-        raise InputError(f"unknown op {op!r}; use fill, canvas, models, ping or shutdown")
+        if op == "stylize":
+            return self._stylize(request)
+        raise InputError(f"unknown op {op!r}; use fill, canvas, stylize, models, ping or shutdown")
+
+    def _stylize(self, request: dict) -> dict:
+        from .stylize import StylizeOptions, stylize_file  # local import: only when asked
+
+        if "input" not in request or "output" not in request:
+            raise InputError("stylize needs \"input\" and \"output\" paths")
+        if "model" not in request:
+            raise InputError("stylize needs a \"model\" (a style model name or .tnet path)")
+        output = check_output(Path(request["output"]), (Path(request["input"]),),
+                              bool(request.get("overwrite")))
+        gen = self.generator(request["model"], kind="style")
+        options = StylizeOptions(strength=float(request.get("strength", 1.0)),
+                                 seed=int(request.get("seed", 0)),
+                                 keep_colors=bool(request.get("keep_colors", False)))
+        path = stylize_file(gen, request["input"], output, options, request.get("mask"),
+                            self.reporter(request.get("id")))
+        return {"path": str(path)}
 
     def _synthesize(self, op: str, request: dict) -> dict:
         if "output" not in request:
