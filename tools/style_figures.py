@@ -116,7 +116,8 @@ def write_card(name: str, model, folder: Path) -> Path:
          f"{t.get('seconds')} s of training compute on the shared 2-core CPU; final loss "
          f"{t.get('final_loss') or 0:.4g}"),
         ("- reproduce: `texnet train style ../shared/corpus/styles/"
-         f"{meta.get('source')} --content ../shared/corpus/content --name {name}`"),
+         f"{meta.get('source')} --content ../shared/corpus/content --name {name} "
+         f"--iterations {t.get('completed_iterations')} --norm {model.spec.norm}` (cpu preset)"),
     ]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.md"
