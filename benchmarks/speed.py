@@ -266,6 +266,46 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def measure_gemms(device: torch.device, result: dict) -> None:
+    """torch.mm (and on CPU oneDNN) GEMM rates into ``result["gemm"]``."""
+    for dtype in (torch.float32, torch.bfloat16):
+        rate = gemm_gflops(device, dtype)
+        result["gemm"][f"{device.type}/{dtype}".replace("torch.", "")] = rate
+        print(f"  gemm {device.type} {dtype}: {rate:.1f} GFLOP/s")
+    if device.type == "cpu" and torch.backends.mkldnn.is_available():
+        for dtype in (torch.float32, torch.bfloat16):
+            rate = onednn_gemm_gflops(dtype)
+            result["gemm"][f"cpu-onednn/{dtype}".replace("torch.", "")] = rate
+            print(f"  gemm (oneDNN 1x1 conv) cpu {dtype}: {rate:.1f} GFLOP/s")
+
+
+def bench_device(gen, device: torch.device, sizes, precisions, args, result: dict) -> None:
+    """Everything measured on one device, appended to ``result``."""
+    measure_gemms(device, result)
+    gemms = result["gemm"]
+    gemm = gemms[f"{device.type}/float32"]
+    best_gemm = max(gemm, gemms.get(f"{device.type}-onednn/float32", 0.0))
+    same = {p: max(v for k, v in gemms.items() if k.startswith(device.type) and k.endswith(p))
+            for p in ("float32", "bfloat16", "float16")
+            if any(k.startswith(device.type) and k.endswith(p) for k in gemms)}
+    for precision in precisions:
+        result["fill"] += bench_fill(gen, sizes, device, precision, gemm, best_gemm, same)
+        if precision != "float32" and sizes:
+            db = precision_psnr(gen, precision)
+            result.setdefault("psnr_db", {})[f"{device.type}/{precision}"] = db
+            print(f"  PSNR {precision} vs float32 (1024², uint8): {db:.1f} dB")
+    if not args.no_naive:
+        for size in (256, 1024):
+            seconds = naive_one_pass(gen, size, device)
+            gflops = conv_flops(gen, size, size) / seconds / 1e9
+            result["naive_one_pass"].append({"device": device.type, "size": size,
+                                             "seconds": seconds, "gflops": gflops})
+            print(f"  naive one-pass {device.type} {size}²  {seconds * 1000:.1f} ms  "
+                  f"{gflops:.1f} GFLOP/s")
+    if not args.no_stylize:
+        result["stylize"] += bench_stylizers(device, precisions)
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     if args.threads:
@@ -283,38 +323,7 @@ def main(argv=None) -> dict:
     devices = [] if args.cuda else [torch.device("cpu")]
     devices += [torch.device("cuda")] if torch.cuda.is_available() else []
     for device in devices:
-        gen = gen0.build(device)
-        for dtype in (torch.float32, torch.bfloat16):
-            rate = gemm_gflops(device, dtype)
-            result["gemm"][f"{device.type}/{dtype}".replace("torch.", "")] = rate
-            print(f"  gemm {device.type} {dtype}: {rate:.1f} GFLOP/s")
-        if device.type == "cpu" and torch.backends.mkldnn.is_available():
-            for dtype in (torch.float32, torch.bfloat16):
-                rate = onednn_gemm_gflops(dtype)
-                result["gemm"][f"cpu-onednn/{dtype}".replace("torch.", "")] = rate
-                print(f"  gemm (oneDNN 1x1 conv) cpu {dtype}: {rate:.1f} GFLOP/s")
-        gemm = result["gemm"][f"{device.type}/float32"]
-        best_gemm = max(gemm, result["gemm"].get(f"{device.type}-onednn/float32", 0.0))
-        for precision in precisions:
-            same = {p: max(v for k, v in result["gemm"].items()
-                           if k.startswith(device.type) and k.endswith(p))
-                    for p in ("float32", "bfloat16", "float16")
-                    if any(k.startswith(device.type) and k.endswith(p) for k in result["gemm"])}
-            result["fill"] += bench_fill(gen, sizes, device, precision, gemm, best_gemm, same)
-            if precision != "float32" and sizes:
-                db = precision_psnr(gen, precision)
-                result.setdefault("psnr_db", {})[f"{device.type}/{precision}"] = db
-                print(f"  PSNR {precision} vs float32 (1024², uint8): {db:.1f} dB")
-        if not args.no_naive:
-            for size in (256, 1024):
-                seconds = naive_one_pass(gen, size, device)
-                gflops = conv_flops(gen, size, size) / seconds / 1e9
-                result["naive_one_pass"].append({"device": device.type, "size": size,
-                                                 "seconds": seconds, "gflops": gflops})
-                print(f"  naive one-pass {device.type} {size}²  {seconds * 1000:.1f} ms  "
-                      f"{gflops:.1f} GFLOP/s")
-        if not args.no_stylize:
-            result["stylize"] += bench_stylizers(device, precisions)
+        bench_device(gen0.build(device), device, sizes, precisions, args, result)
     for tile in [t for t in args.fill_rss.split(",") if t]:
         result["fill_rss"].append(fill_rss(tile))
     result["peak_rss_mb"] = peak_rss_mb()
