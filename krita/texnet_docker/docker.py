@@ -243,7 +243,8 @@ class TexnetDocker(DockWidget):
         if not self.models:
             self.say("no models found: train one with `texnet train texture`")
             return
-        self.say(f"{len(self.models)} models")
+        count = len(self.models)
+        self.say(f"{count} model{'s' if count != 1 else ''} available")
         self._start(previews_args(self._preview_dir(), [m.name for m in self.models]),
                     self._on_previews)
 
