@@ -70,7 +70,7 @@ def run_cli(model: str, source: Path, out: Path) -> dict:
 
 def losses(descriptor, image: torch.Tensor, content: torch.Tensor, grams, config) -> dict:
     with torch.no_grad():
-        style, cont = style_losses(descriptor, image[None], content[None], grams, config)
+        style, cont, _ = style_losses(descriptor, image[None], content[None], grams, config)
     return {"texture": float(style), "content": float(cont),
             "total": float(style + config.content_weight * cont)}
 
@@ -82,8 +82,7 @@ def optimise(descriptor, content: torch.Tensor, grams, config, seconds: float) -
     start, steps = time.perf_counter(), 0
     while time.perf_counter() - start < seconds or steps == 0:
         image = torch.sigmoid(logit)
-        style, cont = style_losses(descriptor, image, content[None], grams, config)
-        loss = (style + config.content_weight * cont).sum()
+        loss = style_losses(descriptor, image, content[None], grams, config)[2].sum()
         opt.zero_grad()
         loss.backward()
         opt.step()

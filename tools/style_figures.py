@@ -144,7 +144,7 @@ def compare(paths: list[Path], out: Path, side: int) -> None:
         gen = model.build("cpu")
         outs = torch.stack([stylize(gen, c) for c in contents])
         with torch.no_grad():
-            tex, con = style_losses(descriptor, outs, contents, grams, config)
+            tex, con, _ = style_losses(descriptor, outs, contents, grams, config)
         print(f"| {path.stem} | {model.spec.norm} | {float(tex.mean()):.4g} | "
               f"{float(con.mean()):.4g} |")
         rows.append([(to_pil(o), f"{path.stem} ({model.spec.norm})") for o in outs])
