@@ -79,17 +79,17 @@ def main() -> None:
     row = [(to_pil(contents[0]), "content")]
     row += [(to_pil(stylize(gen, contents[0], StylizeOptions(strength=k))), f"k = {k:g}")
             for k in STRENGTHS]
-    grid([row], args.side).save(args.out / "stylization-fig5.png")
+    grid([row], args.side).save(args.out / "stylization-fig5.jpg")
     rows = [[(to_pil(c), Path(n).stem) for c, n in zip(contents, IMAGES)]]
     for name, model in models:
         gen = model.build("cpu")
         rows.append([(to_pil(stylize(gen, c)), name) for c in contents])
         keep = stylize(gen, contents[1], StylizeOptions(keep_colors=True))
         rows[-1].append((to_pil(keep), f"{name} --keep-colors"))
-    grid(rows, args.side).save(args.out / "stylization-styles.png")
+    grid(rows, args.side).save(args.out / "stylization-styles.jpg")
     for name, model in models:
         write_card(name, model, args.out / "models")
-    print("wrote", args.out / "stylization-fig5.png", args.out / "stylization-styles.png")
+    print("wrote", args.out / "stylization-fig5.jpg", args.out / "stylization-styles.jpg")
 
 
 def write_card(name: str, model, folder: Path) -> Path:
@@ -99,7 +99,7 @@ def write_card(name: str, model, folder: Path) -> Path:
         f"# {meta.get('title', name)} (`{name}`)", "",
         ("A stylization model (kind `style`): `texnet stylize --model "
          f"{name} IN -o OUT [--strength K] [--keep-colors]`."), "",
-        "![styles](../stylization-styles.png)", "",
+        "![styles](../stylization-styles.jpg)", "",
         (f"- style image: `{meta.get('source')}` from `../shared/corpus/styles/` (Vincent van "
          "Gogh, public domain; the file comes from Debian package gcompris-qt-data, GPL-3)"),
         (f"- content pool: `../shared/corpus/content/` ({t.get('content_images')} images: "
@@ -117,7 +117,8 @@ def write_card(name: str, model, folder: Path) -> Path:
          f"{t.get('final_loss') or 0:.4g}"),
         ("- reproduce: `texnet train style ../shared/corpus/styles/"
          f"{meta.get('source')} --content ../shared/corpus/content --name {name} "
-         f"--iterations {t.get('completed_iterations')} --norm {model.spec.norm}` (cpu preset)"),
+         f"--iterations {t.get('completed_iterations')} --norm {model.spec.norm} "
+         f"--content-weight {t.get('content_weight')}` (cpu preset)"),
     ]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.md"
