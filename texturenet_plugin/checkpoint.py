@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
 
+from .atomic import atomic_file
 from .errors import InputError, ModelError
 
 CHECKPOINT = "checkpoint.pt"
@@ -21,7 +21,6 @@ def checkpoint_path(run_dir: Path) -> Path:
 def save_checkpoint(run_dir: Path, state, config) -> Path:
     path = checkpoint_path(run_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{CHECKPOINT}.{os.getpid()}.part")
     payload = {
         "iteration": state.iteration,
         "generator": state.generator.state_dict(),
@@ -31,8 +30,8 @@ def save_checkpoint(run_dir: Path, state, config) -> Path:
         "seconds": state.seconds,
         "config": config.to_dict(),
     }
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    with atomic_file(path) as handle:
+        torch.save(payload, handle)
     return path
 
 

@@ -10,15 +10,14 @@ order: the bundled index (package data), ``TEXNET_INDEX`` (via :mod:`.config`), 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 from urllib.request import url2pathname
 
 from . import config
+from .atomic import atomic_file
 from .errors import DownloadError, InputError, ModelError
 
 INDEX_VERSION = 1
@@ -208,14 +207,8 @@ def write_config(doc: dict) -> Path:
     """Replace the config file atomically, keeping keys other features stored there."""
     path = config.config_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".config.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=2, sort_keys=True)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_file(path, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=2, sort_keys=True)
     return path
 
 

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
+from .atomic import atomic_file
 from .errors import ModelError
 from .generator import Generator, GeneratorSpec
 
@@ -56,15 +55,8 @@ def save_model(model: ModelFile, path: str | Path) -> Path:
     """Write atomically (temp file in the same folder, then ``os.replace``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(to_payload(model), tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it 0600; a model is a readable data file
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_file(path) as handle:
+        torch.save(to_payload(model), handle)
     return path
 
 

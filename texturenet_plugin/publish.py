@@ -5,10 +5,9 @@ suite checks that the bundled index matches the bundled models."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from .atomic import atomic_file
 from .download import sha256_file
 from .errors import InputError
 from .index import INDEX_FILE, check_url, index_document
@@ -55,13 +54,7 @@ def publish(folder: str | Path, base_url: str | None = None,
     """Write ``folder/index.json`` atomically and return its path."""
     text = build_index(folder, base_url, reporter)
     target = Path(folder) / INDEX_FILE
-    fd, tmp = tempfile.mkstemp(prefix=".index.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # served by web servers: world-readable like the models
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    # Served by web servers: world-readable like the models.
+    with atomic_file(target, "w", encoding="utf-8", permissions=0o644) as fh:
+        fh.write(text)
     return target

@@ -9,14 +9,13 @@ through :func:`.images.write_rgb`.
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_file
 from .errors import ImageError
 from .images import write_rgb
 from .png16 import SIGNATURE, _chunk, _sub_filter
@@ -44,12 +43,6 @@ def write_png8(f, pixels: np.ndarray, level: int = 6) -> None:
     f.write(_chunk(b"IEND", b""))
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_tile(pixels: np.ndarray, path: str | Path) -> Path:
     """Write (H, W, 3) uint8 atomically; PNG is streamed in bands, other formats use Pillow."""
     path = Path(path)
@@ -57,15 +50,9 @@ def write_tile(pixels: np.ndarray, path: str | Path) -> Path:
         return write_rgb(pixels, path)
     if not path.parent.exists():
         raise ImageError(f"output folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with atomic_file(path) as f:
             write_png8(f, pixels)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
     except OSError as exc:
         raise ImageError(f"could not write {path} ({exc})") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path

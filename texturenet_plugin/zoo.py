@@ -9,13 +9,12 @@ touches the network and says what to do). Each downloaded ``NAME.tnet`` in the c
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 from . import config, registry
+from .atomic import atomic_file
 from .download import PART, DownloadPolicy, download, fetch_bytes, sha256_file
 from .errors import DownloadError, InputError, ModelError, ModelNotFoundError, TexnetError
 from .index import (MAX_INDEX_BYTES, IndexEntry, all_indexes, check_url, is_network_url,
@@ -163,14 +162,8 @@ def _accept(part: Path, entry: IndexEntry) -> None:
 
 
 def _write_json(path: Path, doc: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=2, sort_keys=True)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_file(path, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=2, sort_keys=True)
 
 
 def ensure_model(ref: str, reporter: Reporter | None = None,
