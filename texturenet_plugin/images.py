@@ -11,7 +11,6 @@ written atomically (temp file + ``os.replace``) and never over an input unless a
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import BinaryIO, Callable
 import numpy as np
 from PIL import Image, ImageOps
 
+from .atomic import atomic_file
 from .errors import ImageError
 from .png16 import needs_png16, read_png16, write_png16
 from .tiff16 import is_tiff, read_tiff16, write_tiff16
@@ -232,17 +232,11 @@ def _write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> Path:
     """Call ``write`` on a temp file beside ``path``, then rename it into place."""
     if not path.parent.exists():
         raise ImageError(f"output folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
     try:
-        with open(tmp, "wb") as f:  # by name: tifffile wants a file with a path-like name
+        with atomic_file(path) as f:  # a named file: tifffile wants a path-like name
             write(f)
-        os.replace(tmp, path)
     except OSError as exc:
         raise ImageError(f"could not write {path} ({exc})") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 
