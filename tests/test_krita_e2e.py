@@ -58,6 +58,9 @@ def _env(work: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(TEXNET_HOME=str(work / "texnet-home"), TEXNET_OFFLINE="1")
     env.pop("TEXNET_INDEX", None)
+    # Krita's embedded Python finds its home through PATH: a pyenv/venv python3 first on PATH
+    # makes it miss Debian's PyQt5. The engine is run by absolute path, so PATH can be plain.
+    env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
     return env
 
 
