@@ -77,7 +77,9 @@ class EngineJob(QObject):
             self._emit(event)
 
     def _emit(self, event: Event) -> None:
-        if event.kind == "progress":
+        # A late readyRead (delivered while the finished handler lets Krita process events)
+        # must not overwrite the final status with an old progress line.
+        if event.kind == "progress" and not self._done:
             self.progress.emit(event)
 
     def _on_stdout(self) -> None:
