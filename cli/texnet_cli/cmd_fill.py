@@ -27,7 +27,8 @@ def load_generator(app: App, ref: str | None):
     path = zoo.ensure_model(ref or registry.DEFAULT_MODEL, reporter)
     model = registry.load_model(path)
     if model.kind != "texture":
-        raise InputError(f"model {model.name or path} is a {model.kind} model; use `texnet stylize`")
+        raise InputError(
+            f"model {model.name or path} is a {model.kind} model; use `texnet stylize`")
     return model, model.build(resolve_device(app.device))
 
 
