@@ -14,7 +14,6 @@ content. Departures from the paper, named as DESIGN.md asks:
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -22,15 +21,15 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint
 from .descriptor import CONTENT_LAYERS, Descriptor
-from .errors import Cancelled, InputError
+from .errors import InputError
 from .generator import Generator, GeneratorSpec
 from .images import read_rgb, save_atomic
 from .losses import content_loss, normalize_gradient, texture_loss
 from .noise import random_noise
 from .progress import Reporter
-from .training import TrainConfig, TrainState, exemplar_grams
+from .training import TrainConfig, TrainState, exemplar_grams, run_loop
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
 PREVIEW_IMAGES = 3  # the first images of the (sorted) pool are the fixed validation content
@@ -226,23 +225,20 @@ def train_style(style: torch.Tensor, pool: ContentPool, descriptor: Descriptor,
     if resume:
         load_checkpoint(run_dir, state, config)
     validation = pool.validation(config.preview_size)
-    try:
-        while state.iteration < config.iterations:
-            reporter.check()
-            start = time.perf_counter()
-            losses = style_step(state, descriptor, grams, pool, config)
-            state.seconds += time.perf_counter() - start
-            state.history.append(losses[0] + config.content_weight * losses[1])
-            _log(run_dir, state, losses)
-            _report(reporter, state, config, losses)
-            if state.iteration % config.preview_every == 0:
-                save_preview(state.generator, validation, run_dir / f"preview-{state.iteration:05d}.png")
-            if state.iteration % config.checkpoint_every == 0:
-                save_checkpoint(run_dir, state, config)
-    except (Cancelled, KeyboardInterrupt):
-        save_checkpoint(run_dir, state, config)
-        raise
-    save_checkpoint(run_dir, state, config)
+    last: list[tuple[float, float]] = []
+
+    def step() -> float:
+        last[:] = [style_step(state, descriptor, grams, pool, config)]
+        return last[0][0] + config.content_weight * last[0][1]
+
+    def after_step() -> None:
+        _log(run_dir, state, last[0])
+        _report(reporter, state, config, last[0])
+        if state.iteration % config.preview_every == 0:
+            save_preview(state.generator, validation,
+                         run_dir / f"preview-{state.iteration:05d}.png")
+
+    run_loop(state, config, run_dir, reporter, step, after_step)
     calibrate_batchnorm_on_content(state.generator, pool, config, device)
     return state
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -163,21 +164,31 @@ def train_texture(
     state = new_state(config, device)
     if resume:
         load_checkpoint(run_dir, state, config)
+    run_loop(state, config, run_dir, reporter,
+             step=lambda: train_step(state, descriptor, grams, config),
+             after_step=lambda: _report(reporter, state, config))
+    calibrate_batchnorm(state.generator, config, device)
+    return state
+
+
+def run_loop(state: TrainState, config, run_dir: Path, reporter: Reporter,
+             step: Callable[[], float], after_step: Callable[[], None]) -> None:
+    """The loop every trainer shares: ``step`` (returns the loss) until ``config.iterations``,
+    timing each step; a checkpoint every ``checkpoint_every`` iterations, at the end, and when
+    cancelled (then the cancellation propagates)."""
     try:
         while state.iteration < config.iterations:
             reporter.check()
             start = time.perf_counter()
-            state.history.append(train_step(state, descriptor, grams, config))
+            state.history.append(step())
             state.seconds += time.perf_counter() - start
-            _report(reporter, state, config)
+            after_step()
             if state.iteration % config.checkpoint_every == 0:
                 save_checkpoint(run_dir, state, config)
     except (Cancelled, KeyboardInterrupt):
         save_checkpoint(run_dir, state, config)
         raise
     save_checkpoint(run_dir, state, config)
-    calibrate_batchnorm(state.generator, config, device)
-    return state
 
 
 def _report(reporter: Reporter, state: TrainState, config: TrainConfig) -> None:
