@@ -134,15 +134,24 @@ def _finish(procedure, outcome: adapter.Outcome, insert):
     return _values(procedure, Gimp.PDBStatusType.SUCCESS)
 
 
-def run_fill(procedure, run_mode, image, drawables, config, data):
+def _prepare(procedure, run_mode, drawables, config, kind):
+    """What both procedures do first: one layer, an engine, and (interactively) the dialog.
+    Returns (layer, engine, None) or (…, the procedure's return values) to end with."""
     layer, error = _single_layer(procedure, drawables)
     if error:
-        return error
+        return None, None, error
     engine, error = _engine(procedure)
     if error:
+        return layer, None, error
+    if run_mode == Gimp.RunMode.INTERACTIVE and not _dialog(procedure, config, engine, kind):
+        return layer, engine, _values(procedure, Gimp.PDBStatusType.CANCEL)
+    return layer, engine, None
+
+
+def run_fill(procedure, run_mode, image, drawables, config, data):
+    layer, engine, error = _prepare(procedure, run_mode, drawables, config, "texture")
+    if error:
         return error
-    if run_mode == Gimp.RunMode.INTERACTIVE and not _dialog(procedure, config, engine, "texture"):
-        return _values(procedure, Gimp.PDBStatusType.CANCEL)
     opts = adapter.FillOptions(model=config.get_property("model"),
                                seed=config.get_property("seed"),
                                scale=config.get_property("scale"),
@@ -161,14 +170,9 @@ def run_fill(procedure, run_mode, image, drawables, config, data):
 
 
 def run_stylize(procedure, run_mode, image, drawables, config, data):
-    layer, error = _single_layer(procedure, drawables)
+    layer, engine, error = _prepare(procedure, run_mode, drawables, config, "style")
     if error:
         return error
-    engine, error = _engine(procedure)
-    if error:
-        return error
-    if run_mode == Gimp.RunMode.INTERACTIVE and not _dialog(procedure, config, engine, "style"):
-        return _values(procedure, Gimp.PDBStatusType.CANCEL)
     opts = adapter.StylizeOptions(model=config.get_property("model"),
                                   strength=config.get_property("strength"),
                                   keep_colors=config.get_property("keep-colors"))
