@@ -21,7 +21,6 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .checkpoint import load_checkpoint
 from .descriptor import CONTENT_LAYERS, Descriptor
 from .errors import InputError
 from .generator import Generator, GeneratorSpec
@@ -29,7 +28,7 @@ from .images import read_rgb, save_atomic
 from .losses import content_loss, normalize_gradient, texture_loss
 from .noise import random_noise
 from .progress import Reporter
-from .training import TrainConfig, TrainState, exemplar_grams, run_loop
+from .training import TrainConfig, TrainState, prepare_run, run_loop
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
 PREVIEW_IMAGES = 3  # the first images of the (sorted) pool are the fixed validation content
@@ -218,12 +217,8 @@ def train_style(style: torch.Tensor, pool: ContentPool, descriptor: Descriptor,
     """Train (or resume) until ``config.iterations``; checkpoints, ``log.csv`` and preview
     strips (``preview-<iteration>.png``) go into ``run_dir``. ``style`` is (3, H, W) in [0, 1]."""
     reporter, device = reporter or Reporter(), torch.device(device)
-    config.validate()
-    descriptor = descriptor.to(device)
-    grams = exemplar_grams(descriptor, style.to(device), config)
-    state = new_style_state(config, device)
-    if resume:
-        load_checkpoint(run_dir, state, config)
+    descriptor, grams, state = prepare_run(config, descriptor, style, run_dir, resume, device,
+                                           new_style_state)
     validation = pool.validation(config.preview_size)
     last: list[tuple[float, float]] = []
 

@@ -158,17 +158,26 @@ def train_texture(
 ) -> TrainState:
     """Train (or resume) until ``config.iterations``; checkpoints into ``run_dir``."""
     reporter, device = reporter or Reporter(), torch.device(device)
-    config.validate()
-    descriptor = descriptor.to(device)
-    grams = exemplar_grams(descriptor, exemplar.to(device), config)
-    state = new_state(config, device)
-    if resume:
-        load_checkpoint(run_dir, state, config)
+    descriptor, grams, state = prepare_run(config, descriptor, exemplar, run_dir, resume,
+                                           device, new_state)
     run_loop(state, config, run_dir, reporter,
              step=lambda: train_step(state, descriptor, grams, config),
              after_step=lambda: _report(reporter, state, config))
     calibrate_batchnorm(state.generator, config, device)
     return state
+
+
+def prepare_run(config, descriptor: Descriptor, exemplar: torch.Tensor, run_dir: Path,
+                resume: bool, device: torch.device, make_state: Callable):
+    """What every trainer does first: validate, move the descriptor, compute the exemplar's
+    Grams, build the state with ``make_state(config, device)``, restore it on ``resume``."""
+    config.validate()
+    descriptor = descriptor.to(device)
+    grams = exemplar_grams(descriptor, exemplar.to(device), config)
+    state = make_state(config, device)
+    if resume:
+        load_checkpoint(run_dir, state, config)
+    return descriptor, grams, state
 
 
 def run_loop(state: TrainState, config, run_dir: Path, reporter: Reporter,
