@@ -43,6 +43,9 @@ class TexnetDocker(DockWidget):
         self.setObjectName(DOCKER_ID)
         self.setWindowTitle(DOCKER_TITLE)
         self.job: EngineJob | None = None
+        # True while a finished job's result is handled (inserting a layer lets Krita process
+        # events, timers included): the docker is not idle until the status says the outcome.
+        self.finishing = False
         self.models = []
         self._build()
         self._update_buttons()
@@ -123,7 +126,7 @@ class TexnetDocker(DockWidget):
 
     # ------------------------------------------------------------------ state
     def busy(self) -> bool:
-        return self.job is not None
+        return self.job is not None or self.finishing
 
     def settings(self) -> Settings:
         return Settings(model=self.model.currentData() or None, seed=self.seed.value(),
@@ -174,9 +177,11 @@ class TexnetDocker(DockWidget):
         self.job = None
         self.progress.setRange(0, 100)
         self.progress.setValue(100 if outcome.ok else 0)
+        self.finishing = True
         try:
             on_done(outcome)
         finally:
+            self.finishing = False
             self._update_buttons()
 
     def cancel_job(self) -> None:
