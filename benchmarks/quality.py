@@ -3,9 +3,11 @@
     python benchmarks/quality.py MODEL [EXEMPLAR] [--samples 8] [--seconds 60] [--out docs/quality]
 
 Prints and writes JSON: mean texture loss of N generator samples at 256² and the time per
-sample; the L-BFGS optimiser's loss-vs-time curve from noise on the same exemplar and size;
-the loss-equivalent speed-up (time the optimiser needs to reach the generator's mean loss ÷
-generator time per sample); diversity; seam score. Also writes a Fig. 6-style plot.
+sample (for each ``--precision``; the first is the headline); the L-BFGS optimiser's loss-vs-
+time curve from noise on the same exemplar and size; the loss-equivalent speed-up (time the
+optimiser needs to reach the generator's mean loss ÷ generator time per sample); diversity;
+seam score. Also writes a Fig. 6-style plot. Losses are always taken on the paper's five layers
+(relu1_1 ... relu5_1), whichever layers the model was trained on.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 import torch
 
 from texturenet_plugin import registry
+from texturenet_plugin.descriptor import TEXTURE_LAYERS
 from texturenet_plugin.descriptors import load_descriptor
 from texturenet_plugin.optimize import optimize_texture
 from texturenet_plugin.quality import diversity, sample_loss, seam_score
@@ -30,42 +33,65 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "textures"
 SIZE = 256
 
 
-def time_per_sample(gen, seeds: list[int]) -> tuple[float, list]:
-    sample_tile(gen, SIZE, SIZE, seed=10_000)  # warm-up
+def time_per_sample(gen, seeds: list[int], precision: str) -> tuple[float, list]:
+    sample_tile(gen, SIZE, SIZE, seed=10_000, precision=precision)  # warm-up
     samples, times = [], []
     for seed in seeds:
         start = time.perf_counter()
-        samples.append(sample_tile(gen, SIZE, SIZE, seed=seed))
+        samples.append(sample_tile(gen, SIZE, SIZE, seed=seed, precision=precision))
         times.append(time.perf_counter() - start)
     return statistics.median(times), samples
 
 
-def measure(model_ref: str, exemplar: Path | None, n: int, seconds: float) -> dict:
+def generator_record(gen, descriptor, grams, n: int, precision: str) -> tuple[dict, list]:
+    """Time per sample and texture losses of ``n`` samples computed in ``precision``."""
+    with torch.inference_mode():
+        t_gen, samples = time_per_sample(gen, list(range(n)), precision)
+    losses = [sample_loss(descriptor, grams, s, TEXTURE_LAYERS) for s in samples]
+    return {"seconds_per_sample": t_gen, "mean_loss": statistics.mean(losses),
+            "losses": losses}, samples
+
+
+def speedup(record: dict, opt, budget: float) -> dict:
+    """Loss-equivalent speed-up of one precision's record against the optimiser's curve."""
+    t_opt = opt.time_to_reach(record["mean_loss"])
+    t_gen = record["seconds_per_sample"]
+    return record | {
+        "optimizer_seconds_to_reach": t_opt,
+        "speedup": (t_opt / t_gen) if t_opt is not None else None,
+        "speedup_lower_bound": None if t_opt is not None else budget / t_gen,
+    }
+
+
+def measure(model_ref: str, exemplar: Path | None, n: int, seconds: float,
+            precisions: list[str]) -> dict:
     model = registry.load(model_ref)
     training = TrainConfig(**{k: v for k, v in model.meta.get("training", {}).items()
                               if k in TrainConfig.__dataclass_fields__})
-    training = TrainConfig(**{**training.__dict__, "layers": tuple(training.layers)})
+    # Judged on the paper's five layers whatever the model was trained on, so models trained
+    # with other layer sets stay comparable (and cannot look better by dropping a layer).
+    training = TrainConfig(**{**training.__dict__, "layers": TEXTURE_LAYERS})
     exemplar = exemplar or CORPUS / model.meta["source"]
     descriptor = load_descriptor(model.meta.get("descriptor", training.descriptor))
     image = exemplar_tensor(exemplar)
     grams = exemplar_grams(descriptor, image, training)
     gen = model.build("cpu")
-    with torch.inference_mode():
-        t_gen, samples = time_per_sample(gen, list(range(n)))
-    losses = [sample_loss(descriptor, grams, s, training.layers) for s in samples]
-    mean_loss = statistics.mean(losses)
-    opt = optimize_texture(descriptor, grams, SIZE, SIZE, seconds, layers=training.layers)
-    t_opt = opt.time_to_reach(mean_loss)
+    runs = {p: generator_record(gen, descriptor, grams, n, p) for p in precisions}
+    opt = optimize_texture(descriptor, grams, SIZE, SIZE, seconds, layers=TEXTURE_LAYERS)
+    per_precision = {p: speedup(rec, opt, seconds) for p, (rec, _) in runs.items()}
+    main, samples = precisions[0], runs[precisions[0]][1]
+    first = per_precision[main]
     scaled = scaled_exemplar(image, training)
     crop = min(128, *scaled.shape[-2:])
     return {
         "model": model.name or model_ref, "exemplar": str(exemplar), "size": SIZE,
-        "samples": n, "generator_seconds_per_sample": t_gen,
-        "generator_mean_loss": mean_loss, "generator_losses": losses,
-        "optimizer_seconds_budget": seconds, "optimizer_curve": opt.curve,
-        "optimizer_seconds_to_reach": t_opt,
-        "speedup": (t_opt / t_gen) if t_opt is not None else None,
-        "speedup_lower_bound": None if t_opt is not None else seconds / t_gen,
+        "samples": n, "precision": main, "generator_seconds_per_sample":
+        first["seconds_per_sample"], "generator_mean_loss": first["mean_loss"],
+        "generator_losses": first["losses"], "optimizer_seconds_budget": seconds,
+        "optimizer_curve": opt.curve,
+        "optimizer_seconds_to_reach": first["optimizer_seconds_to_reach"],
+        "speedup": first["speedup"], "speedup_lower_bound": first["speedup_lower_bound"],
+        "precisions": per_precision,
         "diversity": diversity(descriptor, samples, scaled, crop),
         "seam_score": statistics.mean(seam_score(s) for s in samples),
         "train_seconds": model.meta.get("training", {}).get("seconds"),
@@ -100,8 +126,11 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--out", type=Path, default=Path("docs/quality"))
+    parser.add_argument("--precision", default="float32,bfloat16",
+                        help="comma-separated; the first is the headline (default: %(default)s)")
     args = parser.parse_args()
-    record = measure(args.model, args.exemplar, args.samples, args.seconds)
+    precisions = args.precision.split(",")
+    record = measure(args.model, args.exemplar, args.samples, args.seconds, precisions)
     args.out.mkdir(parents=True, exist_ok=True)
     name = record["model"]
     (args.out / f"{name}.json").write_text(json.dumps(record, indent=1))
@@ -110,6 +139,9 @@ def main() -> None:
             "speedup", "speedup_lower_bound", "diversity", "seam_score")
     for key in keys:
         print(f"{key:<32} {record[key]}")
+    for name, rec in record["precisions"].items():
+        print(f"{name:<10} {rec['seconds_per_sample'] * 1000:.1f} ms/sample, loss "
+              f"{rec['mean_loss']:.4g}, speed-up {rec['speedup'] or rec['speedup_lower_bound']}")
 
 
 if __name__ == "__main__":

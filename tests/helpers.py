@@ -10,9 +10,10 @@ from texturenet_plugin.modelfile import ModelFile, save_model
 from texturenet_plugin.quality import seam_score as seam_ratio  # noqa: F401 (re-export)
 
 
-def tiny_generator(scales: int = 3, seed: int = 0, norm: str = "batch") -> Generator:
+def tiny_generator(scales: int = 3, seed: int = 0, norm: str = "batch",
+                   output: str = "sigmoid") -> Generator:
     torch.manual_seed(seed)
-    gen = Generator(GeneratorSpec(scales=scales, norm=norm))
+    gen = Generator(GeneratorSpec(scales=scales, norm=norm, output=output))
     from conftest import randomize_batchnorm
 
     return randomize_batchnorm(gen, seed).eval()

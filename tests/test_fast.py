@@ -23,6 +23,18 @@ def test_folded_equals_reference(height, width):
     assert not torch.allclose(folded, torch.sigmoid(torch.zeros_like(folded)), atol=1e-2)
 
 
+def test_folded_linear_output_model_equals_reference():
+    gen = tiny_generator(scales=4, output="linear")
+    with torch.no_grad():
+        gen.head.weight.mul_(0.05)
+        gen.head.bias.copy_(torch.tensor([0.6, -0.6, 0.0]))  # pixels leave [0, 1]
+        noise = periodic_noise([5], 40, 56, 4)
+        reference = gen(noise)
+    folded = FastGenerator(gen)(noise)
+    assert torch.allclose(folded, reference, atol=1e-5)
+    assert float(reference[:, 0].max()) == 1.0 and float(reference[:, 1].min()) == 0.0
+
+
 def test_folded_stylization_generator_equals_reference():
     torch.manual_seed(1)
     gen = randomize_batchnorm(Generator(GeneratorSpec(scales=3, content_channels=3)), 1).eval()

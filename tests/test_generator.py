@@ -71,3 +71,22 @@ def test_style_generator_takes_content():
     assert out.shape == (1, 3, 40, 24)
     with pytest.raises(ValueError):
         gen(periodic_noise([0], 40, 24, 3))
+
+
+def test_linear_output_is_clamped_in_eval_and_unbounded_in_training():
+    gen = Generator(GeneratorSpec(scales=3, output="linear"))
+    with torch.no_grad():
+        gen.head.weight.mul_(0.01)
+        gen.head.bias.fill_(2.0)  # pushes every pixel far above 1
+        noise = periodic_noise([0], 32, 32, 3)
+        assert float(gen.train()(noise).min()) > 1.5  # the loss sees out-of-range values
+        out = gen.eval()(noise)
+    assert float(out.min()) == 1.0 and float(out.max()) == 1.0
+
+
+def test_old_spec_without_output_field_is_a_sigmoid_model():
+    spec = GeneratorSpec.from_dict({"scales": 4, "norm": "batch"})
+    assert spec.output == "sigmoid"
+    assert GeneratorSpec.from_dict(GeneratorSpec(output="linear").to_dict()).output == "linear"
+    with pytest.raises(ValueError, match="output"):
+        GeneratorSpec(output="tanh")

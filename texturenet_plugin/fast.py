@@ -27,7 +27,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .errors import InputError
-from .generator import ConvBlock, Generator
+from .generator import ConvBlock, Generator, to_rgb
 from .noise import _hash32
 
 PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -151,9 +151,9 @@ class FastGenerator:
         return self.rgb(x)
 
     def rgb(self, features: torch.Tensor) -> torch.Tensor:
-        """Final 1×1 conv and sigmoid -> (B, 3, H, W) float32, contiguous."""
+        """Final 1×1 conv and output map (:func:`.generator.to_rgb`) -> (B, 3, H, W) float32."""
         out = F.conv2d(features, self.head.weight, self.head.bias)
-        return torch.sigmoid(out.float()).contiguous()
+        return to_rgb(self.spec, out.float()).contiguous()
 
 
 def _with_content(spec, noise: list[torch.Tensor], content: torch.Tensor | None):

@@ -9,8 +9,12 @@ All convolutions pad circularly, so a sample tiles seamlessly.
 Departures from the paper, named here as DESIGN.md asks:
 - K defaults to 6, as in the authors' code (the text says K=5); ~115K parameters.
 - LeakyReLU(0.01) as in the authors' code, not the ReLU of the text.
-- The output goes through a sigmoid so pixels are in [0, 1] (the original emits unbounded values
-  that are clamped afterwards); this keeps training stable at the CPU preset's high learning rate.
+- Output parameterisation (``GeneratorSpec.output``): ``"linear"`` is the authors' choice, an
+  unbounded 1×1 conv (offset by 0.5 so a fresh network emits mid-grey) that the descriptor sees
+  unclamped during training and that is clamped to [0, 1] in eval mode. ``"sigmoid"`` squashes it
+  into [0, 1]; models trained that way showed saturated "hot spots": once a pixel saturates the
+  sigmoid's gradient vanishes and the loss can no longer pull it back (docs/training-notes.md).
+  Old model files, which have no ``output`` field, are sigmoid models.
 - Sizes that are not multiples of 2^(K-1) are supported: scale i has ceil(size/2^i) cells and
   the nearest upsampling maps them with floor(j·n/m), so the wrap-around stays continuous and the
   sample still tiles seamlessly (see README, "Sizes").
@@ -25,6 +29,7 @@ from torch import nn
 from torch.nn import functional as F
 
 NORMS = ("batch", "instance")
+OUTPUTS = ("sigmoid", "linear")
 
 
 @dataclass(frozen=True)
@@ -36,12 +41,15 @@ class GeneratorSpec:
     noise_channels: int = 3
     content_channels: int = 0  # 3 for a stylization generator g(y, z)
     norm: str = "batch"
+    output: str = "sigmoid"  # or "linear" (see the module docstring)
 
     def __post_init__(self) -> None:
         if not 1 <= self.scales <= 8:
             raise ValueError(f"scales must be in 1..8, got {self.scales}")
         if self.norm not in NORMS:
             raise ValueError(f"norm must be one of {NORMS}, got {self.norm!r}")
+        if self.output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
 
     @property
     def lattice(self) -> int:
@@ -123,7 +131,7 @@ class Generator(nn.Module):
             scale = self.spec.scales - 1 - depth
             fine = self.branches[scale](inputs[scale])
             x = self.mixers[depth - 1](self.joins[depth - 1](x, fine))
-        return torch.sigmoid(self.head(x))
+        return to_rgb(self.spec, self.head(x), clamp=not self.training)
 
     def _inputs(self, noise: list[torch.Tensor], content: torch.Tensor | None):
         if len(noise) != self.spec.scales:
@@ -133,6 +141,15 @@ class Generator(nn.Module):
         if content is None:
             raise ValueError("a stylization generator needs a content image")
         return [torch.cat([_resize_area(content, z.shape[-2:]), z], dim=1) for z in noise]
+
+
+def to_rgb(spec: GeneratorSpec, head: torch.Tensor, clamp: bool = True) -> torch.Tensor:
+    """The head's (B, 3, H, W) output as an image: sigmoid, or 0.5 + linear (clamped to [0, 1]
+    unless ``clamp`` is false, as in training, where the loss must see out-of-range values)."""
+    if spec.output == "sigmoid":
+        return torch.sigmoid(head)
+    image = head + 0.5
+    return image.clamp(0, 1) if clamp else image
 
 
 def _resize_area(image: torch.Tensor, size: torch.Size) -> torch.Tensor:

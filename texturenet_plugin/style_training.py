@@ -149,7 +149,8 @@ class ContentPool:
 
 def new_style_state(config: StyleConfig, device: torch.device) -> TrainState:
     torch.manual_seed(config.seed)
-    spec = GeneratorSpec(scales=config.scales, content_channels=3, norm=config.norm)
+    spec = GeneratorSpec(scales=config.scales, content_channels=3, norm=config.norm,
+                         output=config.output)
     gen = Generator(spec).to(device)
     opt = torch.optim.Adam(gen.parameters(), lr=config.lr)
     return TrainState(gen, opt, torch.Generator().manual_seed(config.seed))

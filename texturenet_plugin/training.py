@@ -40,6 +40,7 @@ class TrainConfig:
     normalize_grads: bool = True  # the authors' per-layer gradient normalisation
     scales: int = 6
     norm: str = "batch"
+    output: str = "sigmoid"  # generator output map: "sigmoid" or "linear" (generator.py)
     checkpoint_every: int = 50
     seed: int = 0
 
@@ -122,7 +123,8 @@ def exemplar_grams(descriptor: Descriptor, exemplar: torch.Tensor, config: Train
 
 def new_state(config: TrainConfig, device: torch.device) -> TrainState:
     torch.manual_seed(config.seed)
-    gen = Generator(GeneratorSpec(scales=config.scales, norm=config.norm)).to(device)
+    spec = GeneratorSpec(scales=config.scales, norm=config.norm, output=config.output)
+    gen = Generator(spec).to(device)
     opt = torch.optim.Adam(gen.parameters(), lr=config.lr)
     return TrainState(gen, opt, torch.Generator().manual_seed(config.seed))
 

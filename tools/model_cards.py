@@ -22,8 +22,11 @@ Measured with `python benchmarks/quality.py MODEL --seconds 60` (one process per
 2-core development CPU, with other work running: absolute times are inflated, the ratios are
 measured side by side in one process). Written by `python tools/model_cards.py`.
 
-- **loss**: mean texture loss (eq. 5, `vgg16-hed`, Grams / C·H·W) of 8 samples at 256².
+- **loss**: mean texture loss (eq. 5, `vgg16-hed`, Grams / C·H·W, the paper's five layers
+  relu1_1 … relu5_1 whatever the model was trained on) of 8 samples at 256².
 - **ms/sample**: median time of `sample_tile` at 256² (float32, after one warm-up).
+- **bf16**: the same samples computed in bfloat16 (AVX512-BF16 here): time and speed-up, its
+  loss measured on the bfloat16 samples themselves.
 - **speed-up**: time L-BFGS optimisation from noise needs to reach the generator's mean loss ÷
   ms/sample (paper Fig. 6); "> N" when it had not reached it within the budget.
 - **diversity**: mean pairwise relu3_1 distance between samples of different seeds ÷ the same
@@ -55,6 +58,18 @@ def speedup_text(q: dict) -> str:
     return "n/a"
 
 
+def bf16(q: dict) -> dict | None:
+    """The bfloat16 record of a quality run, when it measured one."""
+    return q.get("precisions", {}).get("bfloat16")
+
+
+def bf16_text(q: dict) -> str:
+    rec = bf16(q)
+    if rec is None:
+        return "n/a"
+    return f"{rec['seconds_per_sample'] * 1000:.0f} ms, {speedup_text(rec)}"
+
+
 def card(name: str, meta: dict, quality: dict | None) -> str:
     t = meta.get("training", {})
     lines = [
@@ -72,22 +87,23 @@ def card(name: str, meta: dict, quality: dict | None) -> str:
             f"- quality at 256² (`python benchmarks/quality.py {name}`): mean texture loss "
             f"{fmt(quality['generator_mean_loss'])}, {quality['generator_seconds_per_sample'] * 1000:.0f} ms "
             f"per sample, loss-equivalent speed-up {speedup_text(quality)}, diversity "
-            f"{fmt(quality['diversity'])}, seam score {fmt(quality['seam_score'])}",
+            f"{fmt(quality['diversity'])}, seam score {fmt(quality['seam_score'])}; in bfloat16 "
+            f"{bf16_text(quality)}",
             f"- Fig. 6-style plot: ![fig6](../quality/{name}-fig6.png)",
         ]
     return "\n".join(lines) + "\n"
 
 
 def table(rows: list[tuple[str, dict, dict | None]]) -> str:
-    out = ["| model | exemplar | loss | ms/sample | speed-up | diversity | seam | train s |",
-           "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    out = ["| model | exemplar | loss | ms/sample | speed-up | bf16: ms, speed-up | diversity | seam "
+           "| train s |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, meta, q in rows:
         if q is None:
-            out.append(f"| {name} | {meta.get('source')} | not measured | | | | | |")
+            out.append(f"| {name} | {meta.get('source')} | not measured | | | | | | |")
             continue
         out.append(
             f"| [{name}](models/{name}.md) | {meta.get('source')} | {fmt(q['generator_mean_loss'])} | "
-            f"{q['generator_seconds_per_sample'] * 1000:.0f} | {speedup_text(q)} | "
+            f"{q['generator_seconds_per_sample'] * 1000:.0f} | {speedup_text(q)} | {bf16_text(q)} | "
             f"{fmt(q['diversity'])} | {fmt(q['seam_score'])} | "
             f"{fmt(meta.get('training', {}).get('seconds'))} |")
     return "\n".join(out) + "\n"
