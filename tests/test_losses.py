@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import torch
 
-from texturenet_plugin.losses import content_loss, gram_matrix, normalize_gradient, texture_loss
+from texturenet_plugin.losses import (color_histogram_loss, color_quantiles, content_loss, gram_matrix,
+                                      normalize_gradient, texture_loss)
 
 
 def test_gram_matrix_by_hand():
@@ -43,3 +44,21 @@ def test_content_loss_zero_for_identical_and_positive_otherwise():
     f = torch.rand(2, 4, 3, 3)
     assert torch.allclose(content_loss({"r": f}, {"r": f}), torch.zeros(2))
     assert (content_loss({"r": f}, {"r": f + 1}) > 0).all()
+
+
+def test_color_histogram_loss_is_zero_for_the_exemplar_and_sees_rare_outliers():
+    torch.manual_seed(0)
+    exemplar = 0.4 + 0.2 * torch.rand(1, 3, 64, 64)  # greys and beiges only
+    target = color_quantiles(exemplar)
+    assert float(color_histogram_loss(exemplar, target)[0]) < 1e-12
+    shuffled = exemplar.flatten(2)[..., torch.randperm(64 * 64)].reshape(1, 3, 64, 64)
+    assert float(color_histogram_loss(shuffled, target)[0]) < 1e-12  # order does not matter
+    blob = exemplar[..., :32, :32].clone()
+    blob[:, 1, :4, :4] = 0.0  # 16 magenta pixels out of 1024: the Gram barely moves
+    clean = exemplar[..., :32, :32]
+    assert float(color_histogram_loss(blob, target)[0]) > 20 * float(
+        color_histogram_loss(clean, target)[0])
+    grad_img = blob.clone().requires_grad_()
+    color_histogram_loss(grad_img, target).sum().backward()
+    outlier, rest = grad_img.grad[:, 1, :4, :4].abs().mean(), grad_img.grad[:, 1, 8:].abs().mean()
+    assert outlier > 10 * rest  # the pull is on the outliers

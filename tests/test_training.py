@@ -29,6 +29,27 @@ def test_short_training_lowers_the_texture_loss(tmp_path):
     assert not state.generator.training  # calibrated and ready to sample
 
 
+def test_the_color_term_moves_the_colour_distribution_towards_the_exemplar():
+    from texturenet_plugin.losses import color_histogram_loss
+    from texturenet_plugin.noise import random_noise
+    from texturenet_plugin.training import exemplar_colors, exemplar_grams, new_state, train_step
+
+    config = TrainConfig(**{**TINY.__dict__, "color_weight": 1e4, "normalize_grads": False,
+                            "lr": 0.01})
+    descriptor, image = load_descriptor("random"), stripes()
+    grams, colors = exemplar_grams(descriptor, image, config), exemplar_colors(image, config)
+    noise = random_noise(4, 32, 32, 3, generator=torch.Generator().manual_seed(9))
+    hist = {}
+    for name, target in (("without", None), ("with", colors)):
+        state = new_state(config, torch.device("cpu"))
+        for _ in range(5):
+            train_step(state, descriptor, grams, config, target)
+        with torch.no_grad():
+            hist[name] = float(color_histogram_loss(state.generator(noise), colors).mean())
+    assert exemplar_colors(image, TINY) is None  # off by default
+    assert hist["with"] < 0.5 * hist["without"]
+
+
 def test_resume_continues_exactly(tmp_path):
     desc = load_descriptor("random")
     straight = train_texture(stripes(), desc, TINY, tmp_path / "a")

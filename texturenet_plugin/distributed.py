@@ -29,8 +29,8 @@ from .checkpoint import save_checkpoint
 from .descriptor import Descriptor
 from .errors import InputError
 from .progress import Reporter
-from .training import (TrainConfig, TrainState, calibrate_batchnorm, exemplar_grams, new_state,
-                       train_step)
+from .training import (TrainConfig, TrainState, calibrate_batchnorm, exemplar_colors,
+                       exemplar_grams, new_state, train_step)
 
 
 def shard(items, rank: int | None = None, world: int | None = None) -> list:
@@ -62,9 +62,11 @@ def ddp_state(config: TrainConfig, device: torch.device) -> TrainState:
     return state
 
 
-def ddp_train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainConfig) -> float:
+def ddp_train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainConfig,
+                   colors: torch.Tensor | None = None) -> float:
     """One synchronised step (``config`` is the per-process one); the mean loss over ranks."""
-    loss = torch.tensor(train_step(state, descriptor, grams, config), dtype=torch.float64)
+    loss = torch.tensor(train_step(state, descriptor, grams, config, colors),
+                        dtype=torch.float64)
     dist.all_reduce(loss)
     return float(loss) / dist.get_world_size()
 
@@ -83,10 +85,11 @@ def train_distributed(exemplar: torch.Tensor, descriptor: Descriptor, config: Tr
     mine = local_config(config, dist.get_world_size())
     descriptor = descriptor.to(device)
     grams = exemplar_grams(descriptor, exemplar.to(device), config)
+    colors = exemplar_colors(exemplar.to(device), config)
     state = ddp_state(config, device)
     while state.iteration < config.iterations:
         start = time.perf_counter()
-        state.history.append(ddp_train_step(state, descriptor, grams, mine))
+        state.history.append(ddp_train_step(state, descriptor, grams, mine, colors))
         state.seconds += time.perf_counter() - start
         if dist.get_rank() == 0 and state.iteration % config.checkpoint_every == 0:
             save_checkpoint(run_dir, unwrapped(state), config)
