@@ -63,7 +63,8 @@ def test_outside_mask_is_bit_identical_and_inside_is_texture(files, tmp_path, ca
     out = read_picture(tmp_path / "out.png").pixels
     outside = mask[..., 0] == 0
     np.testing.assert_array_equal(out[outside], pixels[outside])
-    texture = canvas_texture(tiny_generator(), (10, 8, 40, 30), seed=0)
+    # the CLI's default precision is auto (bfloat16 on CPUs with AVX512-BF16)
+    texture = canvas_texture(tiny_generator(), (10, 8, 40, 30), seed=0, precision="auto")
     np.testing.assert_array_equal(out[8:30, 10:40], texture)
 
 
@@ -143,7 +144,8 @@ def test_layer_only_contract(files, tmp_path, capsys):
         assert layer.shape == (H, W, 4) and layer.dtype == dtype
         np.testing.assert_array_equal(layer[..., 3], np.floor(mask[..., 0] / 255 * maxv + 0.5))
         assert not layer[mask[..., 0] == 0].any()  # (0, 0, 0, 0) outside the selection
-        texture = canvas_texture(tiny_generator(), (10, 8, 40, 30), seed=0).astype(np.int64)
+        texture = canvas_texture(tiny_generator(), (10, 8, 40, 30), seed=0,
+                                 precision="auto").astype(np.int64)  # the CLI's default
         np.testing.assert_array_equal(layer[8:30, 10:40, :3], texture * (maxv // 255))
 
 
@@ -179,7 +181,7 @@ def test_full_canvas_mask_is_pure_texture_with_a_note(files, tmp_path, capsys):
     code, _, err = fill(capsys, model, write("in.png", photo()), write("m.png", mask),
                         tmp_path / "o.png")
     assert code == 0 and "selects the whole image" in err
-    texture = canvas_texture(tiny_generator(), (0, 0, W, H), seed=0)
+    texture = canvas_texture(tiny_generator(), (0, 0, W, H), seed=0, precision="auto")
     np.testing.assert_array_equal(read_picture(tmp_path / "o.png").pixels, texture)
 
 

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from .errors import InputError
+from .fast import resolve_precision
 from .generator import Generator
 from .progress import Reporter
 from .synthesis import sample_canvas
@@ -55,13 +56,15 @@ def _interp(plane: np.ndarray, i0: np.ndarray, a: np.ndarray, axis: int) -> np.n
 
 
 def canvas_texture(gen: Generator, box: Box, seed: int = 0, scale: float = 1.0,
-                   reporter: Reporter | None = None) -> np.ndarray:
-    """(bottom-top, right-left, 3) uint8 texture for canvas ``box`` at element ``scale``."""
+                   reporter: Reporter | None = None, precision: str = "float32") -> np.ndarray:
+    """(bottom-top, right-left, 3) uint8 texture for canvas ``box`` at element ``scale``.
+    ``precision``: see :func:`.fast.resolve_precision`."""
     validate_scale(scale)
     reporter = reporter or Reporter()
-    if scale == 1.0:
-        return sample_canvas(gen, box, seed, reporter)
     left, top, right, bottom = box
+    precision = resolve_precision(precision, next(gen.parameters()).device)
+    if scale == 1.0:
+        return sample_canvas(gen, box, seed, reporter, precision=precision)
     xi, xa = _axis(left, right, scale)
     x0, x1 = int(xi.min()), int(xi.max()) + 2
     out = np.empty((bottom - top, right - left, 3), dtype=np.uint8)
@@ -73,7 +76,8 @@ def canvas_texture(gen: Generator, box: Box, seed: int = 0, scale: float = 1.0,
         stop = min(bottom, start + band)
         yi, ya = _axis(start, stop, scale)
         y0, y1 = int(yi.min()), int(yi.max()) + 2
-        plane = sample_canvas(gen, (x0, y0, x1, y1), seed, quiet).astype(np.float32)
+        plane = sample_canvas(gen, (x0, y0, x1, y1), seed, quiet,
+                              precision=precision).astype(np.float32)
         rows = _interp(_interp(plane, yi - y0, ya, 0), xi - x0, xa, 1)
         out[start - top : stop - top] = np.clip(rows + 0.5, 0, 255).astype(np.uint8)
     reporter.report("synthesize", len(starts), len(starts), "done")

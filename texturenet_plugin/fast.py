@@ -31,6 +31,8 @@ from .generator import ConvBlock, Generator, to_rgb
 from .noise import _hash32
 
 PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+AUTO = "auto"  # the CLI's and the worker's default: see resolve_precision
+PRECISION_CHOICES = (AUTO, *PRECISIONS)
 SLOPE = 0.01  # LeakyReLU slope of generator.ConvBlock
 
 
@@ -52,13 +54,15 @@ def _bn_affine(bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
     return scale, bn.bias.double() - bn.running_mean.double() * scale
 
 
-def fold_block(block: ConvBlock) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """conv → BN → LeakyReLU, three times -> three folded (weight, bias) pairs in float64."""
+def fold_block(block: ConvBlock, affine=None) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """conv → norm → LeakyReLU, three times -> three folded (weight, bias) pairs in float64.
+    ``affine(norm) -> (s, t)``: the norm as y = s·x + t (default: eval-mode BatchNorm)."""
+    affine = affine or _bn_affine
     convs = [m for m in block if isinstance(m, nn.Conv2d)]
-    norms = [m for m in block if isinstance(m, nn.BatchNorm2d)]
+    norms = [m for m in block if isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d))]
     folded = []
     for conv, bn in zip(convs, norms):
-        s, t = _bn_affine(bn)
+        s, t = affine(bn)
         folded.append((conv.weight.double() * s[:, None, None, None], conv.bias.double() * s + t))
     return folded
 
@@ -78,10 +82,31 @@ def supports_folding(gen: Generator) -> bool:
 def check_precision(precision: str, device: torch.device) -> torch.dtype:
     """The torch dtype for ``precision`` on ``device``; a clear error where it cannot run."""
     if precision not in PRECISIONS:
-        raise InputError(f"precision {precision!r} is not one of {', '.join(PRECISIONS)}")
+        raise InputError(f"precision {precision!r} is not one of {', '.join(PRECISION_CHOICES)}")
     if precision == "float16" and device.type != "cuda":
         raise InputError("float16 runs on CUDA only; use --precision bfloat16 on a CPU")
     return PRECISIONS[precision]
+
+
+def resolve_precision(precision: str, device: torch.device | str) -> str:
+    """The compute type to use: ``precision`` itself (checked), or for ``"auto"``
+    ``bfloat16`` where it is natively fast (a CPU with AVX512-BF16 or AMX, a CUDA GPU with
+    bfloat16) and ``float32`` elsewhere (emulated bfloat16 is slower than float32).
+
+    Measured (docs/performance.md): on a CPU with AVX512-BF16 bfloat16 is never slower than
+    float32, at any size and on the first call of a fresh process too (oneDNN creates its
+    kernels as fast), and it keeps PSNR >= 40 dB against float32 on the bundled models
+    (``benchmarks/precision.py``; ``tests/test_precision.py`` keeps the bar).
+    """
+    device = torch.device(device)
+    if precision != AUTO:
+        check_precision(precision, device)
+        return precision
+    if device.type == "cuda":
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
+    if device.type == "cpu" and cpu_has_fast_bf16():
+        return "bfloat16"
+    return "float32"
 
 
 def cpu_has_fast_bf16() -> bool:
@@ -94,27 +119,30 @@ def cpu_has_fast_bf16() -> bool:
 
 
 class FastGenerator:
-    """An inference-only copy of a BatchNorm generator with normalisation folded in.
+    """An inference-only copy of a BatchNorm generator with normalisation folded in
+    (or of any generator whose norms ``affine(norm) -> (s, t)`` turns into per-channel affine
+    maps, e.g. instance norms with frozen statistics: :mod:`.fast_style`).
 
     ``branches[i]`` and ``mixers[d]`` are lists of three :class:`Conv` (3×3, 3×3, 1×1, each
     followed by LeakyReLU); the joins are plain upsample + concatenate. Call it like
     ``Generator.forward``: ``fast(noise_finest_first, content=None) -> (B, 3, H, W)`` float32.
     """
 
-    def __init__(self, gen: Generator, precision: str = "float32") -> None:
-        if not supports_folding(gen):
+    def __init__(self, gen: Generator, precision: str = "float32", affine=None) -> None:
+        if affine is None and not supports_folding(gen):
             raise ValueError("folding needs a BatchNorm generator in eval mode")
+        affine = affine or _bn_affine
         self.spec = gen.spec
         self.device = next(gen.parameters()).device
         self.dtype = check_precision(precision, self.device)
         self.precision = precision
         with torch.no_grad():
-            self.branches = [self._convs(fold_block(b)) for b in gen.branches]
+            self.branches = [self._convs(fold_block(b, affine)) for b in gen.branches]
             self.mixers = []
             for join, mixer in zip(gen.joins, gen.mixers):
-                convs = fold_block(mixer)
-                s = torch.cat([_bn_affine(join.norm_coarse)[0], _bn_affine(join.norm_fine)[0]])
-                t = torch.cat([_bn_affine(join.norm_coarse)[1], _bn_affine(join.norm_fine)[1]])
+                convs = fold_block(mixer, affine)
+                (sc, tc), (sf, tf) = affine(join.norm_coarse), affine(join.norm_fine)
+                s, t = torch.cat([sc, sf]), torch.cat([tc, tf])
                 convs[0] = fold_input_affine(*convs[0], s, t)
                 self.mixers.append(self._convs(convs))
             self.head = self._convs([(gen.head.weight.double(), gen.head.bias.double())])[0]

@@ -34,6 +34,7 @@ class FillOptions:
     feather: float = 0.0
     layer_only: bool = False
     match_colors: bool = False
+    precision: str = "float32"  # compute type, see fast.resolve_precision ("auto" in the CLI)
 
 
 @dataclass
@@ -135,7 +136,8 @@ def fill_selection(gen: Generator, image: Picture, mask: Picture,
     notes = []
     if selection.full:
         notes.append("the mask selects the whole image: the result is the texture alone")
-    texture = canvas_texture(gen, selection.box, options.seed, options.scale, reporter)
+    texture = canvas_texture(gen, selection.box, options.seed, options.scale, reporter,
+                             options.precision)
     if options.match_colors:
         texture = match_colors(texture, image, selection, notes)
     if options.layer_only:

@@ -14,6 +14,9 @@
   (BatchNorm models in eval mode need nothing: they are local operators). With frozen
   statistics the network is local, so a core more than ``overlap`` pixels inside its tile
   matches a whole-image pass with those statistics (tests/test_stylize.py checks this).
+- **Fast path**: :class:`.fast_style.FastStylizer` (normalisation folded or applied in one
+  pass, channels-last, fused conv + LeakyReLU, ``precision``); ``reference=True`` runs the
+  ``nn.Module`` itself (:class:`ReferenceStylizer`), which the fast path is tested against.
 - **Keep colours**: luminance-only transfer (Gatys et al. 2016, "Preserving colour"): the
   output's Y of YCbCr with the input's Cb and Cr.
 """
@@ -31,9 +34,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from .errors import InputError
+from .fast import noise_window_nhwc, resolve_precision
+from .fast_style import FastStylizer
 from .generator import Generator
 from .images import open_image, save_atomic
-from .noise import noise_window
 from .progress import Reporter
 
 MAX_STRENGTH = 100.0
@@ -49,6 +53,7 @@ class StylizeOptions:
     max_pass_side: int = 1280  # larger padded images are tiled
     overlap: int = 96  # discarded border of each tile, a multiple of the lattice
     margin: int = 32  # reflect padding around the image
+    precision: str = "float32"  # compute type, see fast.resolve_precision ("auto" in the CLI)
 
     def validate(self) -> StylizeOptions:
         if not 0 <= self.strength <= MAX_STRENGTH:
@@ -71,7 +76,8 @@ def noise_pyramid(gen: Generator, top: int, left: int, height: int, width: int, 
         f = 2**scale
         rows = torch.arange(top // f, top // f + height // f, dtype=torch.int64)
         cols = torch.arange(left // f, left // f + width // f, dtype=torch.int64)
-        out.append(noise_window(seed, scale, gen.spec.noise_channels, rows, cols) * strength)
+        out.append(noise_window_nhwc([seed], scale, gen.spec.noise_channels, rows, cols)
+                   * strength)
     return out
 
 
@@ -119,6 +125,31 @@ class _FrozenInstanceNorm:
                 del m.forward
 
 
+class ReferenceStylizer:
+    """The ``nn.Module`` path (the fast one is tested against it): ``(noise, content)`` -> a
+    whole-image pass; ``frozen(noise, content)`` -> a callable for tiles with the instance
+    statistics of this whole-image pass frozen (hooks on the modules)."""
+
+    def __init__(self, gen: Generator) -> None:
+        self.gen = gen
+
+    def __call__(self, noise, content):
+        return self.gen(noise, content)
+
+    def frozen(self, noise, content):
+        norms = _FrozenInstanceNorm(self.gen)
+        if not norms.norms:
+            return self.gen
+        with norms.recording():
+            self.gen(noise, content)
+
+        def run(tile_noise, tile):
+            with norms.frozen():
+                return self.gen(tile_noise, tile)
+
+        return run
+
+
 def _frozen_forward(m: nn.InstanceNorm2d, mean: torch.Tensor, var: torch.Tensor):
     scale = torch.rsqrt(var + m.eps)
     weight = m.weight if m.affine else torch.ones_like(mean)
@@ -129,8 +160,11 @@ def _frozen_forward(m: nn.InstanceNorm2d, mean: torch.Tensor, var: torch.Tensor)
 
 @torch.inference_mode()
 def stylize(gen: Generator, image: torch.Tensor, options: StylizeOptions | None = None,
-            reporter: Reporter | None = None) -> torch.Tensor:
-    """Stylize ``image`` (3, H, W) in [0, 1] -> (3, H, W) in [0, 1], exactly the input's size."""
+            reporter: Reporter | None = None, reference: bool = False) -> torch.Tensor:
+    """Stylize ``image`` (3, H, W) in [0, 1] -> (3, H, W) in [0, 1], exactly the input's size.
+
+    ``reference``: run the ``nn.Module`` in float32 instead of the fast path (for tests and
+    benchmarks; ``options.precision`` is then ignored)."""
     options, reporter = (options or StylizeOptions()).validate(), reporter or Reporter()
     if gen.spec.content_channels != 3:
         raise InputError("this is a texture model; use `texnet fill` (stylize needs a style model)")
@@ -141,21 +175,23 @@ def stylize(gen: Generator, image: torch.Tensor, options: StylizeOptions | None 
     lattice = gen.spec.lattice
     padded, (top, left) = pad_for_generator(image[None].to(device), lattice, options.margin)
     ph, pw = padded.shape[-2:]
+    engine = (ReferenceStylizer(gen) if reference
+              else FastStylizer(gen, resolve_precision(options.precision, device)))
     if max(ph, pw) <= options.max_pass_side:
         reporter.report("synthesize", 0, 1, "stylizing")
         noise = [z.to(device) for z in noise_pyramid(gen, 0, 0, ph, pw, options.seed,
                                                      options.strength)]
-        out = gen(noise, padded)
+        out = engine(noise, padded)
         reporter.report("synthesize", 1, 1, "stylized")
     else:
-        out = _stylize_tiled(gen, padded, options, reporter)
+        out = _stylize_tiled(gen, engine, padded, options, reporter)
     out = out[0, :, top:top + image.shape[1], left:left + image.shape[2]].cpu()
     if options.keep_colors:
         out = keep_colors(out, image)
     return out.clamp(0, 1)
 
 
-def _stylize_tiled(gen: Generator, padded: torch.Tensor, options: StylizeOptions,
+def _stylize_tiled(gen: Generator, engine, padded: torch.Tensor, options: StylizeOptions,
                    reporter: Reporter) -> torch.Tensor:
     """Cores of side (max_pass_side − 2·overlap) in tiles of side ≤ max_pass_side; instance
     statistics frozen from a downscaled whole-image pass."""
@@ -163,27 +199,27 @@ def _stylize_tiled(gen: Generator, padded: torch.Tensor, options: StylizeOptions
     overlap = _round_up(options.overlap, lattice)
     core = (options.max_pass_side - 2 * overlap) // lattice * lattice
     ph, pw = padded.shape[-2:]
-    norms = _FrozenInstanceNorm(gen)
-    if norms.norms:
-        _record_statistics(gen, norms, padded, options)
+    run = _frozen_engine(gen, engine, padded, options)
     out = torch.empty(1, 3, ph, pw, device=device)
     big = F.pad(padded, (overlap,) * 4, mode="replicate")
     boxes = [(y, x) for y in range(0, ph, core) for x in range(0, pw, core)]
-    with norms.frozen():
-        for done, (y, x) in enumerate(boxes):
-            reporter.report("synthesize", done, len(boxes), f"tile {done + 1}/{len(boxes)}")
-            h, w = min(core, ph - y), min(core, pw - x)
-            tile = big[:, :, y:y + h + 2 * overlap, x:x + w + 2 * overlap]
-            noise = noise_pyramid(gen, y - overlap, x - overlap, h + 2 * overlap, w + 2 * overlap,
-                                  options.seed, options.strength)
-            result = gen([z.to(device) for z in noise], tile)
-            out[:, :, y:y + h, x:x + w] = result[:, :, overlap:overlap + h, overlap:overlap + w]
+    for done, (y, x) in enumerate(boxes):
+        reporter.report("synthesize", done, len(boxes), f"tile {done + 1}/{len(boxes)}")
+        h, w = min(core, ph - y), min(core, pw - x)
+        tile = big[:, :, y:y + h + 2 * overlap, x:x + w + 2 * overlap]
+        noise = noise_pyramid(gen, y - overlap, x - overlap, h + 2 * overlap, w + 2 * overlap,
+                              options.seed, options.strength)
+        result = run([z.to(device) for z in noise], tile)
+        out[:, :, y:y + h, x:x + w] = result[:, :, overlap:overlap + h, overlap:overlap + w]
     reporter.report("synthesize", len(boxes), len(boxes), "stylized")
     return out
 
 
-def _record_statistics(gen: Generator, norms: _FrozenInstanceNorm, padded: torch.Tensor,
-                       options: StylizeOptions) -> None:
+def _frozen_engine(gen: Generator, engine, padded: torch.Tensor, options: StylizeOptions):
+    """The engine for tiles: instance statistics from a copy of the image downscaled to
+    ``max_pass_side``, frozen."""
+    if gen.spec.norm != "instance":  # BatchNorm in eval mode is local: nothing to freeze
+        return engine
     ph, pw = padded.shape[-2:]
     lattice = gen.spec.lattice
     scale = options.max_pass_side / max(ph, pw)
@@ -191,8 +227,7 @@ def _record_statistics(gen: Generator, norms: _FrozenInstanceNorm, padded: torch
     w = max(lattice, int(pw * scale) // lattice * lattice)
     small = F.interpolate(padded, size=(h, w), mode="area")
     noise = noise_pyramid(gen, 0, 0, h, w, options.seed, options.strength)
-    with norms.recording():
-        gen([z.to(padded.device) for z in noise], small)
+    return engine.frozen([z.to(padded.device) for z in noise], small)
 
 
 _RGB_TO_YCBCR = torch.tensor([[0.299, 0.587, 0.114],

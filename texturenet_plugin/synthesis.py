@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from .errors import InputError
-from .fast import fast_generator
+from .fast import fast_generator, resolve_precision
 from .generator import Generator
 from .noise import periodic_noise
 from .progress import Reporter
@@ -65,10 +65,12 @@ def sample_tile(
 ) -> np.ndarray:
     """A seamless (periodic) tile of exactly width × height -> (H, W, 3) uint8.
 
-    ``precision``: compute type of :mod:`.fast` (float32, bfloat16, float16 on CUDA).
+    ``precision``: compute type of :mod:`.fast` (float32, bfloat16, float16 on CUDA, or auto:
+    :func:`.fast.resolve_precision`).
     """
     validate_size(width, height)
     reporter = reporter or Reporter()
+    precision = resolve_precision(precision, next(gen.parameters()).device)
     lattice = gen.spec.lattice
     if supports_windows(gen) and height % lattice == 0 and width % lattice == 0:
         evaluator = WindowEvaluator(gen, [seed], period=(height, width), precision=precision)
@@ -96,11 +98,12 @@ def sample_canvas(
     """The non-periodic texture plane of ``seed`` on canvas box (left, top, right, bottom).
 
     Every call with the same seed sees the same infinite plane, so fills of neighbouring boxes
-    line up exactly.
+    line up exactly. ``precision`` as in :func:`sample_tile`.
     """
     left, top, right, bottom = box
     if right <= left or bottom <= top:
         raise InputError(f"empty box {box}")
+    precision = resolve_precision(precision, next(gen.parameters()).device)
     evaluator = WindowEvaluator(gen, [seed], period=None, precision=precision)
     out = np.empty((bottom - top, right - left, 3), dtype=np.uint8)
     return render_windows(evaluator, (top, left), bottom - top, right - left, out,

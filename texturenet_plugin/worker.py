@@ -4,15 +4,17 @@ The protocol is one JSON object per line (the CLI's ``texnet serve`` reads them 
 writes one answer per line on stdout). Requests::
 
     {"id": 1, "op": "fill", "tile": "512x512", "output": "/tmp/a.png",
-     "model": "pebbles", "seed": 0, "precision": "float32"}
+     "model": "pebbles", "seed": 0, "precision": "auto"}
     {"id": 2, "op": "canvas", "box": [left, top, right, bottom], "output": "...", ...}
     {"id": 5, "op": "stylize", "model": "NAME|PATH", "input": "in.jpg", "output": "out.png",
-     "strength": 1.0, "seed": 0, "keep_colors": false, "mask": null}
+     "strength": 1.0, "seed": 0, "keep_colors": false, "mask": null, "precision": "auto"}
     {"id": 3, "op": "ping"}          {"id": 4, "op": "models"}      {"op": "shutdown"}
 
 Answers echo ``id`` and carry ``"ok": true`` with the result (``path``, ``seconds``), or
 ``"ok": false`` with ``"error": {"code", "message"}`` (the codes of :mod:`.errors`). A failed
-request never stops the worker; only ``shutdown`` (or the end of input) does.
+request never stops the worker; only ``shutdown`` (or the end of input) does. A request
+without ``"precision"`` uses the worker's (``auto`` unless ``texnet serve --precision``
+says otherwise; see :func:`.fast.resolve_precision`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import torch
 from . import __version__, registry
 from .device import resolve_device
 from .errors import InputError, TexnetError
-from .fast import check_precision
+from .fast import AUTO, resolve_precision
 from .images import check_output
 from .progress import Reporter
 from .synthesis import sample_canvas, sample_tile, validate_size
@@ -51,6 +53,7 @@ class Worker:
     """Answers requests (dicts) with answers (dicts); caches generators by (path, device)."""
 
     device: str = "auto"
+    precision: str = AUTO  # for requests that name none
     reporter_for: object = None  # callable(request_id) -> Reporter, for progress
     cache: dict = field(default_factory=dict)
     stopped: bool = False
@@ -113,7 +116,8 @@ class Worker:
         gen = self.generator(request["model"], kind="style")
         options = StylizeOptions(strength=float(request.get("strength", 1.0)),
                                  seed=int(request.get("seed", 0)),
-                                 keep_colors=bool(request.get("keep_colors", False)))
+                                 keep_colors=bool(request.get("keep_colors", False)),
+                                 precision=str(request.get("precision", self.precision)))
         path = stylize_file(gen, request["input"], output, options, request.get("mask"),
                             self.reporter(request.get("id")))
         return {"path": str(path)}
@@ -123,8 +127,8 @@ class Worker:
             raise InputError(f"{op} needs an \"output\" path")
         output = check_output(Path(request["output"]), (), bool(request.get("overwrite")))
         gen = self.generator(request.get("model"))
-        precision = str(request.get("precision", "float32"))
-        check_precision(precision, next(gen.parameters()).device)
+        precision = str(request.get("precision", self.precision))
+        resolve_precision(precision, next(gen.parameters()).device)  # refuse before working
         seed, reporter = int(request.get("seed", 0)), self.reporter(request.get("id"))
         with torch.inference_mode():
             if op == "fill":

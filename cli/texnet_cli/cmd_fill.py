@@ -17,6 +17,7 @@ from texturenet_plugin.tilewrite import write_tile
 from .app import App, common_options
 from .fill_options import check_tile_only, image_fill_options
 from .options import SIZE
+from .speed_options import speed_options
 
 
 def load_generator(app: App, ref: str | None):
@@ -45,8 +46,10 @@ def load_generator(app: App, ref: str | None):
               help="Greyscale mask for --image: white is filled, grey blends.")
 @click.option("--overwrite", is_flag=True, help="Allow writing over an input file.")
 @image_fill_options
+@speed_options
 @common_options
-def fill(app: App, model_ref, tile, output, seed, image, mask, overwrite, **image_options):
+def fill(app: App, model_ref, tile, output, seed, image, mask, overwrite, precision,
+         **image_options):
     """Generate a seamless texture tile, or fill the masked region of --image."""
     if (image is None) != (mask is None):
         raise click.UsageError("--image and --mask go together")
@@ -54,12 +57,13 @@ def fill(app: App, model_ref, tile, output, seed, image, mask, overwrite, **imag
     if image is not None:
         from .cmd_fill_image import fill_image
 
-        return fill_image(app, model_ref, image, mask, output, seed, **image_options)
+        return fill_image(app, model_ref, image, mask, output, seed, precision=precision,
+                          **image_options)
     check_tile_only(image_options)
     width, height = tile
     validate_size(width, height)
     _, gen = load_generator(app, model_ref)
     with torch.inference_mode():
-        pixels = sample_tile(gen, width, height, seed, app.reporter())
+        pixels = sample_tile(gen, width, height, seed, app.reporter(), precision=precision)
     write_tile(pixels, output)  # PNG streamed: no second full-size copy
     app.result(output)

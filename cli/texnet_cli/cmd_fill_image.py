@@ -17,11 +17,12 @@ from .app import App
 def fill_image(app: App, model_ref: str | None, image: Path, mask: Path, output: Path,
                seed: int, *, scale: float = FillOptions.scale,
                feather: float = FillOptions.feather, layer_only: bool = FillOptions.layer_only,
-               match_colors: bool = FillOptions.match_colors) -> None:
+               match_colors: bool = FillOptions.match_colors,
+               precision: str = FillOptions.precision) -> None:
     """Read, check everything, load the model, fill, write atomically, announce the result."""
     from .cmd_fill import load_generator  # cmd_fill imports this module lazily
 
-    options = FillOptions(seed, scale, feather, layer_only, match_colors)
+    options = FillOptions(seed, scale, feather, layer_only, match_colors, precision)
     validate_scale(scale)
     if feather < 0:
         raise InputError(f"--feather {feather}: must be 0 or more pixels")

@@ -16,6 +16,7 @@ from texturenet_plugin.progress import Reporter
 
 from .app import App, common_options
 from .render import emit_json
+from .speed_options import speed_options
 
 
 def _progress_for(app: App):
@@ -53,13 +54,15 @@ def serve_lines(worker, lines, write) -> int:
 
 
 @click.command("serve")
+@speed_options
 @common_options
-def serve(app: App):
+def serve(app: App, precision):
     """Keep models loaded and answer JSON-line requests on stdin (one answer per line on
-    stdout) until {"op": "shutdown"} or end of input."""
+    stdout) until {"op": "shutdown"} or end of input. --threads applies to the whole worker;
+    --precision is the default of requests that name none."""
     from texturenet_plugin.worker import Worker  # local import: keeps `texnet --help` fast
 
-    worker = Worker(device=app.device, reporter_for=_progress_for(app))
+    worker = Worker(device=app.device, precision=precision, reporter_for=_progress_for(app))
 
     def write(text: str) -> None:
         sys.stdout.write(text)

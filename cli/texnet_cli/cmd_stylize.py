@@ -10,6 +10,7 @@ from texturenet_plugin.errors import InputError
 from texturenet_plugin.stylize import MAX_STRENGTH, StylizeOptions
 
 from .app import App, common_options
+from .speed_options import speed_options
 
 DEFAULTS = StylizeOptions()
 
@@ -41,16 +42,17 @@ def load_style_generator(app: App, ref: str):
 @click.option("--max-pass-side", type=click.IntRange(256, 8192), default=DEFAULTS.max_pass_side,
               show_default=True, help="Larger images are stylized in tiles (bounded memory).")
 @click.option("--overwrite", is_flag=True, help="Allow writing over an input file.")
+@speed_options
 @common_options
 def stylize(app: App, source, model_ref, output, strength, keep_colors, mask, seed,
-            max_pass_side, overwrite):
+            max_pass_side, overwrite, precision):
     """Render the image IN in the style of a style model; the output has IN's exact size."""
     from texturenet_plugin.images import check_output
     from texturenet_plugin.stylize import stylize_file
 
     check_output(output, tuple(p for p in (source, mask) if p), overwrite)
     options = StylizeOptions(strength=strength, seed=seed, keep_colors=keep_colors,
-                             max_pass_side=max_pass_side).validate()
+                             max_pass_side=max_pass_side, precision=precision).validate()
     gen = load_style_generator(app, model_ref)
     stylize_file(gen, source, output, options, mask, app.reporter())
     app.result(output)

@@ -1,0 +1,58 @@
+"""The fast stylizer (texturenet_plugin.fast_style) equals the nn.Module reference."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from test_stylize import photo, tiny_stylizer
+
+from texturenet_plugin.fast import psnr
+from texturenet_plugin.fast_style import FastStylizer, InstanceNormRunner
+from texturenet_plugin.noise import periodic_noise
+from texturenet_plugin.stylize import StylizeOptions, stylize
+
+
+@pytest.mark.parametrize("height,width", [(64, 64), (50, 37), (6, 10), (5, 3)])
+def test_instance_runner_equals_module(height, width):
+    gen = tiny_stylizer("instance", seed=2)
+    noise = periodic_noise([5], height, width, gen.spec.scales)
+    content = torch.rand(1, 3, height, width)
+    with torch.no_grad():
+        reference = gen(noise, content)
+    fast = InstanceNormRunner(gen)(noise, content)
+    assert fast.shape == reference.shape and fast.dtype == torch.float32
+    assert (fast - reference).abs().max() < 1e-4
+    assert (reference - gen(noise, torch.rand(1, 3, height, width))).abs().max() > 1e-2
+
+
+@pytest.mark.parametrize("norm", ["instance", "batch"])
+@pytest.mark.parametrize("height,width,side", [(45, 71, 1280), (100, 120, 128), (131, 97, 128)])
+def test_fast_stylize_equals_reference(norm, height, width, side):
+    """Untiled (side 1280) and tiled (side 128: instance statistics frozen from the
+    downscaled copy), odd sizes."""
+    gen, image = tiny_stylizer(norm, seed=3), photo(height, width, seed=1)
+    options = StylizeOptions(seed=4, max_pass_side=side, overlap=32)
+    reference = stylize(gen, image, options, reference=True)
+    fast = stylize(gen, image, options)
+    assert fast.shape == (3, height, width)
+    assert (fast - reference).abs().max() < 1e-4
+    other = stylize(gen, image, StylizeOptions(seed=5, max_pass_side=side, overlap=32))
+    assert (other - reference).abs().max() > 1e-2  # the comparison can tell outputs apart
+
+
+def test_frozen_statistics_are_folded():
+    gen, image = tiny_stylizer("instance", seed=1), photo(40, 40)
+    stylizer = FastStylizer(gen)
+    noise = periodic_noise([0], 40, 40, gen.spec.scales)
+    frozen = stylizer.frozen(noise, image[None])
+    assert frozen is not stylizer.whole and frozen.branches  # a folded FastGenerator
+    # frozen on the same image: instance statistics are the image's own -> same output
+    assert (frozen(noise, image[None]) - stylizer(noise, image[None])).abs().max() < 1e-4
+
+
+@pytest.mark.parametrize("norm", ["instance", "batch"])
+def test_bfloat16_stylize_is_close(norm):
+    gen, image = tiny_stylizer(norm, seed=2), photo(64, 80)
+    full = stylize(gen, image, StylizeOptions(seed=1))
+    half = stylize(gen, image, StylizeOptions(seed=1, precision="bfloat16"))
+    assert 35 < psnr(full, half) < float("inf")

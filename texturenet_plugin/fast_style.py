@@ -1,0 +1,187 @@
+"""Fast stylization: instance-normalised generators on the fast path of :mod:`.fast`.
+
+An instance norm's statistics depend on the image, so they cannot be folded at load time. Two
+cases, both exact up to float rounding:
+
+- **Whole image** (:class:`InstanceNormRunner`): channels-last oneDNN convolutions in the
+  compute dtype; after each one, ATen's channels-last batch-norm kernel (a batch of one image:
+  its statistics are the instance statistics) and an in-place LeakyReLU.
+  The join's two norms become a per-input-channel affine of the mixer's first convolution,
+  folded into its weights on the fly (exact with circular padding, as in :mod:`.fast`). The
+  statistics can be recorded as they are computed.
+- **Frozen statistics** (tiled stylization, :mod:`.stylize`): once recorded, every instance
+  norm is a fixed per-channel affine map, so :class:`.fast.FastGenerator` folds it exactly like
+  an eval-mode BatchNorm (``affine=frozen_affine(stats)``), with fused conv + LeakyReLU.
+
+:class:`FastStylizer` picks the right one for a generator; :class:`ReferenceStylizer` in
+:mod:`.stylize` is the ``nn.Module`` path it is tested against.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .fast import (
+    _FUSED,
+    SLOPE,
+    Conv,
+    FastGenerator,
+    _with_content,
+    check_precision,
+    fast_generator,
+    fold_input_affine,
+    join_circular,
+    pad_circular,
+    supports_folding,
+)
+from .generator import ConvBlock, Generator, to_rgb
+
+Stats = dict  # id(norm module) -> (mean, var), each (C,) float32: statistics of the norm's input
+
+
+def frozen_affine(stats: Stats):
+    """``affine(norm) -> (s, t)`` (float64) of instance norms with the recorded ``stats``."""
+
+    def affine(norm: nn.InstanceNorm2d):
+        mean, var = (v.double() for v in stats[id(norm)])
+        weight = norm.weight.double() if norm.affine else torch.ones_like(mean)
+        bias = norm.bias.double() if norm.affine else torch.zeros_like(mean)
+        scale = weight / torch.sqrt(var + norm.eps)
+        return scale, bias - mean * scale
+
+    return affine
+
+
+def _layers(block: ConvBlock) -> list[tuple[nn.Conv2d, nn.InstanceNorm2d]]:
+    convs = [m for m in block if isinstance(m, nn.Conv2d)]
+    return list(zip(convs, [m for m in block if isinstance(m, nn.InstanceNorm2d)]))
+
+
+class InstanceNormRunner:
+    """One whole-image pass of an instance-norm generator on the fast path.
+
+    ``runner(noise_finest_first, content, stats=None) -> (B, 3, H, W)`` float32 in [0, 1];
+    a ``stats`` dict is filled with every norm's input statistics. Batch size 1 (per-image
+    statistics are per-batch statistics then).
+    """
+
+    def __init__(self, gen: Generator, precision: str = "float32") -> None:
+        self.spec = gen.spec
+        self.device = next(gen.parameters()).device
+        self.dtype = check_precision(precision, self.device)
+        with torch.no_grad():
+            self.branches = [self._block(b) for b in gen.branches]
+            self.mixers = [self._block(m) for m in gen.mixers]
+            self.joins = list(gen.joins)
+            self.first64 = [(m[0].weight.double(), m[0].bias.double()) for m in gen.mixers]
+            self.head = self._conv(gen.head.weight, gen.head.bias)
+
+    def _conv(self, weight: torch.Tensor, bias: torch.Tensor) -> Conv:
+        return Conv(weight.to(self.device, self.dtype).contiguous(memory_format=torch.channels_last),
+                    bias.to(self.device, self.dtype))
+
+    def _block(self, block: ConvBlock) -> list[tuple[Conv, nn.InstanceNorm2d]]:
+        return [(self._conv(c.weight, c.bias), n) for c, n in _layers(block)]
+
+    def __call__(self, noise, content=None, stats: Stats | None = None) -> torch.Tensor:
+        return self.forward(noise, content, stats)
+
+    @torch.no_grad()
+    def forward(self, noise, content=None, stats: Stats | None = None) -> torch.Tensor:
+        stats = {} if stats is None else stats
+        inputs = [x.to(self.device, self.dtype).contiguous(memory_format=torch.channels_last)
+                  for x in _with_content(self.spec, noise, content)]
+        if inputs[0].shape[0] != 1:
+            raise ValueError("the instance-norm fast path takes one image at a time")
+        x = run_norm_block(self.branches[-1], inputs[-1], stats)
+        for depth in range(1, self.spec.scales):
+            scale = self.spec.scales - 1 - depth
+            fine = run_norm_block(self.branches[scale], inputs[scale], stats)
+            x = self._mix(depth - 1, x, fine, stats)
+        out = F.conv2d(x, self.head.weight, self.head.bias)
+        return to_rgb(self.spec, out.float()).contiguous()
+
+    def _mix(self, index: int, coarse: torch.Tensor, fine: torch.Tensor, stats: Stats):
+        """Join (both norms folded into the mixer's first conv) and the mixer block."""
+        join, size = self.joins[index], fine.shape[-2:]
+        exact = tuple(size) == (2 * coarse.shape[-2], 2 * coarse.shape[-1])
+        up = None if exact else F.interpolate(coarse, size=tuple(size), mode="nearest")
+        # nearest ×2 repeats every value 4 times: the statistics of the coarse map are exact
+        pairs = ((join.norm_coarse, coarse if exact else up), (join.norm_fine, fine))
+        for norm, x in pairs:
+            stats[id(norm)] = channel_stats(x)
+        affine = frozen_affine(stats)
+        (sc, tc), (sf, tf) = affine(join.norm_coarse), affine(join.norm_fine)
+        weight, bias = fold_input_affine(*self.first64[index], torch.cat([sc, sf]),
+                                         torch.cat([tc, tf]))
+        layers = [(self._conv(weight, bias), self.mixers[index][0][1]), *self.mixers[index][1:]]
+        return run_norm_block(layers, join_circular(coarse, fine, 1), stats, padded=True)
+
+
+def channel_stats(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(1, C, H, W) channels-last -> per-channel (mean, biased variance), each (C,) float32.
+    Sums over the (H·W, C) view accumulate in float32 (``var_mean`` is ~4× slower here)."""
+    rows = x.permute(0, 2, 3, 1).reshape(-1, x.shape[1])
+    n = rows.shape[0]
+    mean = rows.sum(0, dtype=torch.float32).double() / n
+    square = torch.linalg.vector_norm(rows, 2, dim=0, dtype=torch.float32).double() ** 2 / n
+    return mean.float(), (square - mean**2).clamp_min(0).float()
+
+
+def run_norm_block(layers, x: torch.Tensor, stats: Stats, padded: bool = False):
+    """conv → instance norm → LeakyReLU, per layer; same size out as in (circular padding,
+    channels-last kept). ``padded``: ``x`` already carries the first conv's border (1)."""
+    for i, (conv, norm) in enumerate(layers):
+        pad = conv.kernel // 2
+        if pad and not (padded and i == 0):
+            x = pad_circular(x, pad)
+        x = norm_leaky(conv_plain(x, conv), norm, stats)
+    return x
+
+
+def conv_plain(x: torch.Tensor, conv: Conv) -> torch.Tensor:
+    """conv(x), unpadded; oneDNN directly on CPU (``F.conv2d`` picks a slow kernel for some
+    channels-last 1×1 cases)."""
+    if x.device.type == "cpu" and _FUSED is not None:
+        return _FUSED(x, conv.weight, conv.bias, [0, 0], [1, 1], [1, 1], 1, "none", [], "")
+    return F.conv2d(x, conv.weight, conv.bias)
+
+
+def norm_leaky(y: torch.Tensor, norm: nn.InstanceNorm2d, stats: Stats) -> torch.Tensor:
+    """LeakyReLU(instance_norm(y)) for one image, recording the statistics in ``stats``.
+    Batch statistics of a batch of one are the instance statistics; ATen's channels-last
+    batch-norm kernel computes them and normalises in two passes, in float32 for bfloat16."""
+    weight = norm.weight.float() if norm.affine else None
+    bias = norm.bias.float() if norm.affine else None
+    out, mean, invstd = torch.native_batch_norm(y, weight, bias, None, None, True, 0.0,
+                                                norm.eps)
+    stats[id(norm)] = (mean.float(), (invstd.double() ** -2 - norm.eps).float())
+    return F.leaky_relu_(out, SLOPE)
+
+
+class FastStylizer:
+    """A stylization generator on the fast path, whatever its normalisation.
+
+    ``stylizer(noise, content)``: a whole-image pass. ``stylizer.frozen(noise, content)``: a
+    callable for tiles, with instance statistics recorded on this (downscaled) whole image and
+    folded in; BatchNorm models are local and need no statistics.
+    """
+
+    def __init__(self, gen: Generator, precision: str = "float32") -> None:
+        self.gen, self.precision = gen, precision
+        if supports_folding(gen):
+            self.whole = fast_generator(gen, precision)
+        else:
+            self.whole = InstanceNormRunner(gen, precision)
+
+    def __call__(self, noise, content):
+        return self.whole(noise, content)
+
+    def frozen(self, noise, content):
+        if isinstance(self.whole, FastGenerator):
+            return self.whole
+        stats: Stats = {}
+        self.whole(noise, content, stats)
+        return FastGenerator(self.gen, self.precision, affine=frozen_affine(stats))
