@@ -222,8 +222,8 @@ def bench_stylize_engine(size: int, device: torch.device, precisions: list[str])
     for norm in ("instance", "batch"):
         torch.manual_seed(0)
         gen = Generator(GeneratorSpec(content_channels=3, norm=norm)).eval().to(device)
-        runs = [("reference", lambda: stylize(gen, image, reference=True))] if fast else []
-        runs += [(p, lambda p=p: stylize(gen, image, StylizeOptions(precision=p)))
+        runs = [("reference", lambda g=gen: stylize(g, image, reference=True))] if fast else []
+        runs += [(p, lambda p=p, g=gen: stylize(g, image, StylizeOptions(precision=p)))
                  for p in (precisions if fast else ["float32"])]
         for label, run in runs:
             times = time_call(run, 3, device)

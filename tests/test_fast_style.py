@@ -8,6 +8,7 @@ from test_stylize import photo, tiny_stylizer
 
 from texturenet_plugin.fast import psnr
 from texturenet_plugin.fast_style import FastStylizer, InstanceNormRunner
+from texturenet_plugin.generator import Generator, GeneratorSpec
 from texturenet_plugin.noise import periodic_noise
 from texturenet_plugin.stylize import StylizeOptions, stylize
 
@@ -56,3 +57,13 @@ def test_bfloat16_stylize_is_close(norm):
     full = stylize(gen, image, StylizeOptions(seed=1))
     half = stylize(gen, image, StylizeOptions(seed=1, precision="bfloat16"))
     assert 35 < psnr(full, half) < float("inf")
+
+
+def test_linear_output_stylizer_equals_module():
+    torch.manual_seed(0)
+    spec = GeneratorSpec(scales=3, content_channels=3, norm="instance", output="linear")
+    gen = Generator(spec).eval()
+    noise, content = periodic_noise([1], 40, 24, 3), torch.rand(1, 3, 40, 24)
+    with torch.no_grad():
+        reference = gen(noise, content)
+    assert (InstanceNormRunner(gen)(noise, content) - reference).abs().max() < 1e-4
