@@ -1,13 +1,15 @@
 """Quality of a texture generator, measured the paper's way (Fig. 6), in one process.
 
-    python benchmarks/quality.py MODEL [EXEMPLAR] [--samples 8] [--seconds 60] [--out docs/quality]
+    python benchmarks/quality.py MODEL [EXEMPLAR] [--samples 8] [--seconds 60]
+        [--out docs/quality] [--precision auto,float32,bfloat16]
 
 Prints and writes JSON: mean texture loss of N generator samples at 256² and the time per
-sample (for each ``--precision``; the first is the headline); the L-BFGS optimiser's loss-vs-
-time curve from noise on the same exemplar and size; the loss-equivalent speed-up (time the
-optimiser needs to reach the generator's mean loss ÷ generator time per sample); diversity;
-seam score. Also writes a Fig. 6-style plot. Losses are always taken on the paper's five layers
-(relu1_1 ... relu5_1), whichever layers the model was trained on.
+sample (for each ``--precision``; the first, by default what `texnet fill` uses on this
+machine, is the headline); the L-BFGS optimiser's loss-vs-time curve from noise on the same
+exemplar and size; the loss-equivalent speed-up (time the optimiser needs to reach the
+generator's mean loss ÷ generator time per sample); diversity; seam score. Also writes a Fig.
+6-style plot. Losses are always taken on the paper's five layers (relu1_1 ... relu5_1),
+whichever layers the model was trained on.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import torch
 from texturenet_plugin import registry
 from texturenet_plugin.descriptor import TEXTURE_LAYERS
 from texturenet_plugin.descriptors import load_descriptor
+from texturenet_plugin.fast import resolve_precision
 from texturenet_plugin.optimize import optimize_texture
 from texturenet_plugin.quality import diversity, sample_loss, seam_score
 from texturenet_plugin.synthesis import sample_tile
@@ -126,10 +129,12 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--out", type=Path, default=Path("docs/quality"))
-    parser.add_argument("--precision", default="float32,bfloat16",
-                        help="comma-separated; the first is the headline (default: %(default)s)")
+    parser.add_argument("--precision", default="auto,float32,bfloat16",
+                        help="comma-separated; the first is the headline; auto = what "
+                        "`texnet fill` uses here (default: %(default)s)")
     args = parser.parse_args()
-    precisions = args.precision.split(",")
+    precisions = list(dict.fromkeys(resolve_precision(p, "cpu")
+                                    for p in args.precision.split(",")))
     record = measure(args.model, args.exemplar, args.samples, args.seconds, precisions)
     args.out.mkdir(parents=True, exist_ok=True)
     name = record["model"]

@@ -24,9 +24,10 @@ measured side by side in one process). Written by `python tools/model_cards.py`.
 
 - **loss**: mean texture loss (eq. 5, `vgg16-hed`, Grams / C·H·W, the paper's five layers
   relu1_1 … relu5_1 whatever the model was trained on) of 8 samples at 256².
-- **ms/sample**: median time of `sample_tile` at 256² (float32, after one warm-up).
-- **bf16**: the same samples computed in bfloat16 (AVX512-BF16 here): time and speed-up, its
-  loss measured on the bfloat16 samples themselves.
+- **ms/sample**: median time of `sample_tile` at 256² after one warm-up, in the precision
+  `texnet fill` uses by default here (bfloat16: this CPU has AVX512-BF16, see performance.md).
+- **other precision**: the same seeds computed in float32: time and speed-up (its loss, measured
+  on the float32 samples, is in the JSON record).
 - **speed-up**: time L-BFGS optimisation from noise needs to reach the generator's mean loss ÷
   ms/sample (paper Fig. 6); "> N" when it had not reached it within the budget.
 - **diversity**: mean pairwise relu3_1 distance between samples of different seeds ÷ the same
@@ -58,16 +59,20 @@ def speedup_text(q: dict) -> str:
     return "n/a"
 
 
-def bf16(q: dict) -> dict | None:
-    """The bfloat16 record of a quality run, when it measured one."""
-    return q.get("precisions", {}).get("bfloat16")
+def other(q: dict) -> tuple[str, dict] | None:
+    """The first precision a quality run measured besides its headline one."""
+    for name, rec in q.get("precisions", {}).items():
+        if name != q.get("precision", "float32"):
+            return name, rec
+    return None
 
 
-def bf16_text(q: dict) -> str:
-    rec = bf16(q)
-    if rec is None:
+def other_text(q: dict) -> str:
+    found = other(q)
+    if found is None:
         return "n/a"
-    return f"{rec['seconds_per_sample'] * 1000:.0f} ms, {speedup_text(rec)}"
+    name, rec = found
+    return f"{name}: {rec['seconds_per_sample'] * 1000:.0f} ms, {speedup_text(rec)}"
 
 
 def card(name: str, meta: dict, quality: dict | None) -> str:
@@ -87,15 +92,15 @@ def card(name: str, meta: dict, quality: dict | None) -> str:
             f"- quality at 256² (`python benchmarks/quality.py {name}`): mean texture loss "
             f"{fmt(quality['generator_mean_loss'])}, {quality['generator_seconds_per_sample'] * 1000:.0f} ms "
             f"per sample, loss-equivalent speed-up {speedup_text(quality)}, diversity "
-            f"{fmt(quality['diversity'])}, seam score {fmt(quality['seam_score'])}; in bfloat16 "
-            f"{bf16_text(quality)}",
+            f"{fmt(quality['diversity'])}, seam score {fmt(quality['seam_score'])}; computed in "
+            f"{quality.get('precision', 'float32')} (in {other_text(quality)})",
             f"- Fig. 6-style plot: ![fig6](../quality/{name}-fig6.png)",
         ]
     return "\n".join(lines) + "\n"
 
 
 def table(rows: list[tuple[str, dict, dict | None]]) -> str:
-    out = ["| model | exemplar | loss | ms/sample | speed-up | bf16: ms, speed-up | diversity | seam "
+    out = ["| model | exemplar | loss | ms/sample | speed-up | other precision | diversity | seam "
            "| train s |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, meta, q in rows:
         if q is None:
@@ -103,7 +108,7 @@ def table(rows: list[tuple[str, dict, dict | None]]) -> str:
             continue
         out.append(
             f"| [{name}](models/{name}.md) | {meta.get('source')} | {fmt(q['generator_mean_loss'])} | "
-            f"{q['generator_seconds_per_sample'] * 1000:.0f} | {speedup_text(q)} | {bf16_text(q)} | "
+            f"{q['generator_seconds_per_sample'] * 1000:.0f} | {speedup_text(q)} | {other_text(q)} | "
             f"{fmt(q['diversity'])} | {fmt(q['seam_score'])} | "
             f"{fmt(meta.get('training', {}).get('seconds'))} |")
     return "\n".join(out) + "\n"
