@@ -27,9 +27,9 @@ def test_instance_runner_equals_module(height, width):
 
 
 @pytest.mark.parametrize("norm", ["instance", "batch"])
-@pytest.mark.parametrize("height,width,side", [(45, 71, 1280), (100, 120, 128), (131, 97, 128)])
+@pytest.mark.parametrize("height,width,side", [(45, 71, 1280), (61, 151, 192)])
 def test_fast_stylize_equals_reference(norm, height, width, side):
-    """Untiled (side 1280) and tiled (side 128: instance statistics frozen from the
+    """Untiled (side 1280) and tiled (side 192: 2 tiles; instance statistics frozen from a
     downscaled copy), odd sizes."""
     gen, image = tiny_stylizer(norm, seed=3), photo(height, width, seed=1)
     options = StylizeOptions(seed=4, max_pass_side=side, overlap=32)
@@ -37,8 +37,7 @@ def test_fast_stylize_equals_reference(norm, height, width, side):
     fast = stylize(gen, image, options)
     assert fast.shape == (3, height, width)
     assert (fast - reference).abs().max() < 1e-4
-    other = stylize(gen, image, StylizeOptions(seed=5, max_pass_side=side, overlap=32))
-    assert (other - reference).abs().max() > 1e-2  # the comparison can tell outputs apart
+    assert float(reference.std(dim=(1, 2)).min()) > 1e-3  # not flat: 1e-4 is a real check
 
 
 def test_frozen_statistics_are_folded():

@@ -12,9 +12,11 @@ time into a neighbouring convolution without changing the output beyond float ro
 What is left is convolutions, LeakyReLU, nearest upsampling and concatenation. Tensors are kept
 channels-last (oneDNN's fast layout on CPU, cuDNN's tensor-core layout on GPU). ``precision``
 selects the compute type: ``float32`` (the default), ``bfloat16`` (CPU with AVX512-BF16/AMX or
-CUDA) or ``float16`` (CUDA); outputs always come back as float32 in [0, 1].
-Instance-normalised generators cannot be folded (their statistics depend on the input); for
-them :func:`fast_generator` returns the reference module unchanged.
+CUDA) or ``float16`` (CUDA); outputs always come back as float32 in [0, 1]. ``"auto"`` is
+resolved by :func:`resolve_precision` (the CLI's and the worker's default).
+Instance-normalised generators cannot be folded at load time (their statistics depend on the
+input); :func:`fast_generator` returns them unchanged, and :mod:`.fast_style` runs them fast
+(``FastGenerator(gen, affine=...)`` folds them once their statistics are frozen).
 """
 
 from __future__ import annotations
