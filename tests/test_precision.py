@@ -41,22 +41,30 @@ def test_bfloat16_stylize_keeps_40_db(norm):
 
 
 def test_auto_rule(monkeypatch):
+    big, small = fast.BF16_MIN_PIXELS, fast.BF16_MIN_PIXELS - 1
     monkeypatch.setattr(fast, "cpu_has_fast_bf16", lambda: True)
-    assert resolve_precision("auto", "cpu") == "bfloat16"
+    assert resolve_precision("auto", "cpu", big) == "bfloat16"
+    assert resolve_precision("auto", "cpu") == "bfloat16"  # size not known yet
+    assert resolve_precision("auto", "cpu", small) == "float32"
     monkeypatch.setattr(fast, "cpu_has_fast_bf16", lambda: False)
-    assert resolve_precision("auto", "cpu") == "float32"
-    assert resolve_precision("bfloat16", "cpu") == "bfloat16"  # explicit wins
+    assert resolve_precision("auto", "cpu", big) == "float32"
+    assert resolve_precision("bfloat16", "cpu", small) == "bfloat16"  # explicit wins
     with pytest.raises(InputError, match="CUDA only"):
         resolve_precision("float16", "cpu")
     with pytest.raises(InputError, match="not one of"):
         resolve_precision("double", "cpu")
 
 
-def test_auto_tile_is_what_the_rule_picks():
-    gen = tiny_generator(scales=3)
-    picked = resolve_precision("auto", "cpu")
+def test_auto_follows_the_rule_for_tiles_and_stylize(monkeypatch):
+    monkeypatch.setattr(fast, "BF16_MIN_PIXELS", 64 * 32)  # make tiny outputs "large"
+    gen, picked = tiny_generator(scales=3), resolve_precision("auto", "cpu")
     assert np.array_equal(sample_tile(gen, 64, 32, 1, precision="auto"),
                           sample_tile(gen, 64, 32, 1, precision=picked))
+    assert np.array_equal(sample_tile(gen, 64, 31, 1, precision="auto"),
+                          sample_tile(gen, 64, 31, 1, precision="float32"))
+    styl, image = tiny_stylizer("instance"), photo(32, 64)
+    assert torch.equal(stylize(styl, image, StylizeOptions(precision="auto")),
+                       stylize(styl, image, StylizeOptions(precision=picked)))
 
 
 def test_cli_precision_and_threads(tmp_path, capsys):

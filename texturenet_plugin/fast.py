@@ -35,6 +35,9 @@ from .noise import _hash32
 PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 AUTO = "auto"  # the CLI's and the worker's default: see resolve_precision
 PRECISION_CHOICES = (AUTO, *PRECISIONS)
+# auto keeps float32 below this many output pixels: there bfloat16 saves at most ~20 ms (one
+# thread) and was slower with two (docs/performance.md, "Precision default").
+BF16_MIN_PIXELS = 512 * 512
 SLOPE = 0.01  # LeakyReLU slope of generator.ConvBlock
 
 
@@ -90,20 +93,23 @@ def check_precision(precision: str, device: torch.device) -> torch.dtype:
     return PRECISIONS[precision]
 
 
-def resolve_precision(precision: str, device: torch.device | str) -> str:
+def resolve_precision(precision: str, device: torch.device | str,
+                      pixels: int | None = None) -> str:
     """The compute type to use: ``precision`` itself (checked), or for ``"auto"``
     ``bfloat16`` where it is natively fast (a CPU with AVX512-BF16 or AMX, a CUDA GPU with
-    bfloat16) and ``float32`` elsewhere (emulated bfloat16 is slower than float32).
+    bfloat16) for outputs of at least ``BF16_MIN_PIXELS`` pixels (``pixels=None``: not known
+    yet, counts as large), and ``float32`` otherwise (emulated bfloat16 is slower than float32).
 
-    Measured (docs/performance.md): on a CPU with AVX512-BF16 bfloat16 is never slower than
-    float32, at any size and on the first call of a fresh process too (oneDNN creates its
-    kernels as fast), and it keeps PSNR >= 40 dB against float32 on the bundled models
-    (``benchmarks/precision.py``; ``tests/test_precision.py`` keeps the bar).
+    Measured (docs/performance.md): bfloat16 is 1.2–2.6× faster from 1024² on, with no
+    start-up cost in a fresh process, and keeps PSNR >= 40 dB against float32 on the bundled
+    models (``benchmarks/precision.py``; ``tests/test_precision.py`` keeps the bar).
     """
     device = torch.device(device)
     if precision != AUTO:
         check_precision(precision, device)
         return precision
+    if pixels is not None and pixels < BF16_MIN_PIXELS:
+        return "float32"
     if device.type == "cuda":
         return "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
     if device.type == "cpu" and cpu_has_fast_bf16():

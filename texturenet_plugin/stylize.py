@@ -176,7 +176,8 @@ def stylize(gen: Generator, image: torch.Tensor, options: StylizeOptions | None 
     padded, (top, left) = pad_for_generator(image[None].to(device), lattice, options.margin)
     ph, pw = padded.shape[-2:]
     engine = (ReferenceStylizer(gen) if reference
-              else FastStylizer(gen, resolve_precision(options.precision, device)))
+              else FastStylizer(gen, resolve_precision(options.precision, device,
+                                                   image.shape[1] * image.shape[2])))
     if max(ph, pw) <= options.max_pass_side:
         reporter.report("synthesize", 0, 1, "stylizing")
         noise = [z.to(device) for z in noise_pyramid(gen, 0, 0, ph, pw, options.seed,

@@ -70,7 +70,7 @@ def sample_tile(
     """
     validate_size(width, height)
     reporter = reporter or Reporter()
-    precision = resolve_precision(precision, next(gen.parameters()).device)
+    precision = resolve_precision(precision, next(gen.parameters()).device, width * height)
     lattice = gen.spec.lattice
     if supports_windows(gen) and height % lattice == 0 and width % lattice == 0:
         evaluator = WindowEvaluator(gen, [seed], period=(height, width), precision=precision)
@@ -103,7 +103,8 @@ def sample_canvas(
     left, top, right, bottom = box
     if right <= left or bottom <= top:
         raise InputError(f"empty box {box}")
-    precision = resolve_precision(precision, next(gen.parameters()).device)
+    precision = resolve_precision(precision, next(gen.parameters()).device,
+                                  (right - left) * (bottom - top))
     evaluator = WindowEvaluator(gen, [seed], period=None, precision=precision)
     out = np.empty((bottom - top, right - left, 3), dtype=np.uint8)
     return render_windows(evaluator, (top, left), bottom - top, right - left, out,
