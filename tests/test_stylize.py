@@ -208,3 +208,29 @@ def test_cli_train_style_errors_and_tiny_run(tmp_path, capsys):
     model = load_model(out)
     assert model.kind == "style" and model.spec.content_channels == 3
     assert model.meta["training"]["content_weight"] == StyleConfig().content_weight
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_content_weight_scales_the_content_gradient(normalize):
+    """d objective / d image = texture part + α · content part, also after per-layer gradient
+    normalisation (where scaling before normalising would cancel α)."""
+    from texturenet_plugin.losses import target_grams
+    from texturenet_plugin.style_training import style_losses
+
+    torch.manual_seed(0)
+    descriptor = load_descriptor("random")
+    config = StyleConfig(descriptor="random", normalize_grads=normalize)
+    grams = target_grams(descriptor(photo(32, 32, seed=1)[None], config.layers))
+    content, start = photo(32, 32, seed=2)[None], photo(32, 32, seed=3)[None]
+
+    def grad(alpha: float) -> torch.Tensor:
+        images = start.clone().requires_grad_()
+        _, _, objective = style_losses(descriptor, images, content, grams,
+                                       replace(config, content_weight=alpha))
+        objective.sum().backward()
+        return images.grad
+
+    base, one, ten = grad(0.0), grad(1.0), grad(10.0)
+    assert (one - base).abs().sum() > 1e-3 * base.abs().sum()
+    expected = 10 * (one - base)
+    assert float((ten - base - expected).norm()) < 1e-4 * float(expected.norm())

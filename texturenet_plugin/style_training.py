@@ -186,7 +186,9 @@ def style_losses(descriptor: Descriptor, images: torch.Tensor, content: torch.Te
     if not config.normalize_grads:
         cont = content_loss({k: features[k] for k in config.content_layers}, targets)
         return style, cont, style + config.content_weight * cont
-    weighted = {k: _ScaleGradient.apply(normalize_gradient(features[k]), config.content_weight)
+    # Backward runs outside-in: the gradient is normalised first, then scaled by α. (The other
+    # nesting scales first and the normalisation cancels α: that was a bug until 2026-11-25.)
+    weighted = {k: normalize_gradient(_ScaleGradient.apply(features[k], config.content_weight))
                 for k in config.content_layers}
     cont = content_loss(weighted, targets)
     return style, cont, style + cont
