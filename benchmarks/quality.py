@@ -133,7 +133,7 @@ def main() -> None:
                         help="comma-separated; the first is the headline; auto = what "
                         "`texnet fill` uses here (default: %(default)s)")
     args = parser.parse_args()
-    precisions = list(dict.fromkeys(resolve_precision(p, "cpu")
+    precisions = list(dict.fromkeys(resolve_precision(p, "cpu", SIZE * SIZE)
                                     for p in args.precision.split(",")))
     record = measure(args.model, args.exemplar, args.samples, args.seconds, precisions)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """Contact sheet of a texture model: exemplar, N samples, and a 2×2 tiling of the first sample.
 
-    python tools/contact_sheet.py MODEL [-o docs/models/MODEL.png] [--samples 4] [--size 256]
+    python tools/contact_sheet.py MODEL [-o docs/models/MODEL.jpg] [--samples 4] [--size 256]
 """
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--exemplar", type=Path)
     args = parser.parse_args()
-    out = args.output or Path("docs/models") / f"{args.model}.png"
+    out = args.output or Path("docs/models") / f"{args.model}.jpg"
     out.parent.mkdir(parents=True, exist_ok=True)
-    sheet(args.model, args.samples, args.size, args.exemplar).save(out)
+    sheet(args.model, args.samples, args.size, args.exemplar).save(out, quality=90)
     print(out)
 
 

@@ -25,9 +25,10 @@ measured side by side in one process). Written by `python tools/model_cards.py`.
 - **loss**: mean texture loss (eq. 5, `vgg16-hed`, Grams / C·H·W, the paper's five layers
   relu1_1 … relu5_1 whatever the model was trained on) of 8 samples at 256².
 - **ms/sample**: median time of `sample_tile` at 256² after one warm-up, in the precision
-  `texnet fill` uses by default here (bfloat16: this CPU has AVX512-BF16, see performance.md).
-- **other precision**: the same seeds computed in float32: time and speed-up (its loss, measured
-  on the float32 samples, is in the JSON record).
+  `texnet fill` uses by default for this size (float32: `--precision auto` keeps outputs under
+  512² in float32, see performance.md).
+- **other precision**: the same seeds computed in bfloat16 (this CPU has AVX512-BF16): time and
+  speed-up, its loss measured on the bfloat16 samples themselves (in the JSON record).
 - **speed-up**: time L-BFGS optimisation from noise needs to reach the generator's mean loss ÷
   ms/sample (paper Fig. 6); "> N" when it had not reached it within the budget.
 - **diversity**: mean pairwise relu3_1 distance between samples of different seeds ÷ the same
@@ -40,7 +41,7 @@ Bars from the issue: speed-up ≥ 500, diversity ≥ 0.6, seam ≤ 1.2.
 """
 
 QUALITY_FOOTER = """
-Per model: the contact sheet (exemplar, 4 samples, 2×2 tiling) is `docs/models/NAME.png`, the
+Per model: the contact sheet (exemplar, 4 samples, 2×2 tiling) is `docs/models/NAME.jpg`, the
 Fig. 6-style plot `docs/quality/NAME-fig6.png`, the raw record `docs/quality/NAME.json`.
 """
 
@@ -79,7 +80,7 @@ def card(name: str, meta: dict, quality: dict | None) -> str:
     t = meta.get("training", {})
     lines = [
         f"# {meta.get('title', name)} (`{name}`)", "",
-        f"![contact sheet](../models/{name}.png)", "",
+        f"![contact sheet](../models/{name}.jpg)", "",
         f"- exemplar: `{meta.get('source')}` from `../shared/corpus/textures/`",
         f"- license: {meta.get('license')}",
         f"- descriptor: `{meta.get('descriptor')}`",
