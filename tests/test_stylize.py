@@ -130,7 +130,7 @@ def stripes(side=48) -> torch.Tensor:
 
 TINY = StyleConfig(iterations=20, batch_size=2, size=32, lr=0.05, scales=3, descriptor="random",
                    layers=("relu1_1", "relu2_1", "relu3_1"), checkpoint_every=10,
-                   preview_every=10, preview_size=32, exemplar_max_side=48)
+                   preview_every=10, preview_size=32, exemplar_max_side=48, content_weight=1.0)
 
 
 def test_short_real_training_lowers_the_loss(tmp_path):
@@ -140,6 +140,18 @@ def test_short_real_training_lowers_the_loss(tmp_path):
     assert last < 0.7 * first
     assert (tmp_path / "run" / "preview-00010.png").is_file()
     assert len((tmp_path / "run" / "log.csv").read_text().splitlines()) == 21
+
+
+def test_a_higher_content_weight_keeps_more_content(tmp_path):
+    pool = ContentPool.from_dir(make_pool(tmp_path / "pool"), TINY.size)
+    final = {}
+    for alpha in (1.0, 10.0):
+        run = tmp_path / f"run{alpha}"
+        train_style(stripes(), pool, load_descriptor("random"),
+                    replace(TINY, content_weight=alpha), run)
+        rows = run.joinpath("log.csv").read_text().splitlines()[1:]
+        final[alpha] = np.mean([float(r.split(",")[2]) for r in rows[-3:]])
+    assert final[10.0] < 0.2 * final[1.0]
 
 
 def test_resume_continues_bit_for_bit(tmp_path):

@@ -40,9 +40,11 @@ class StyleConfig(TrainConfig):
     """Every stylization-training default lives here. ``exemplar_max_side`` is the style size:
     the painting is downscaled to it before its Grams are taken (smaller = larger strokes)."""
 
-    # α, applied after per-layer gradient normalisation: at 5 the content layer's pixel gradient
-    # is ~60% of the total (each texture layer's is 400-900, relu4_2's ~1000 at α=1, 128² crops).
-    content_weight: float = 5.0
+    # α, applied after per-layer gradient normalisation (each texture layer's normalised gradient
+    # reaches the pixels with an L1 mass of ~200-900, relu4_2's ~1000 per unit α at 128² crops).
+    # 10 keeps buildings and faces recognisable at k = 1 (docs/stylization.md); the shipped
+    # stylizers use it.
+    content_weight: float = 10.0
     content_layers: tuple[str, ...] = CONTENT_LAYERS
     norm: str = "instance"
     scales: int = 5  # the paper's K for stylization; sizes must be multiples of 16 inside
