@@ -18,9 +18,9 @@ BARS = {"speedup": 500, "diversity": 0.6, "seam_score": 1.2}
 
 QUALITY_HEADER = """# Quality of the bundled texture models
 
-Measured with `python benchmarks/quality.py MODEL --seconds 60` (one process per model, on the
-2-core development CPU, with other work running: absolute times are inflated, the ratios are
-measured side by side in one process). Written by `python tools/model_cards.py`.
+Measured with `python benchmarks/quality.py MODEL --seconds 30` (one process per model, on the
+2-core development CPU, each run taking its turn with the training jobs through a lock; the
+ratios are measured side by side in one process). Written by `python tools/model_cards.py`.
 
 - **loss**: mean texture loss (eq. 5, `vgg16-hed`, Grams / C·H·W, the paper's five layers
   relu1_1 … relu5_1 whatever the model was trained on) of 8 samples at 256².

@@ -149,7 +149,7 @@ def compare(paths: list[Path], out: Path, side: int) -> None:
         print(f"| {path.stem} | {model.spec.norm} | {float(tex.mean()):.4g} | "
               f"{float(con.mean()):.4g} |")
         rows.append([(to_pil(o), f"{path.stem} ({model.spec.norm})") for o in outs])
-    grid(rows, side).save(out / "stylization-norms.png")
+    grid(rows, side).save(out / "stylization-norms.jpg")
 
 
 if __name__ == "__main__":
