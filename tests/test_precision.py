@@ -41,6 +41,7 @@ def test_bfloat16_stylize_keeps_40_db(norm):
 
 
 def test_auto_rule(monkeypatch):
+    monkeypatch.setattr(fast, "BF16_MIN_PIXELS", 512 * 512)
     big, small = fast.BF16_MIN_PIXELS, fast.BF16_MIN_PIXELS - 1
     monkeypatch.setattr(fast, "cpu_has_fast_bf16", lambda: True)
     assert resolve_precision("auto", "cpu", big) == "bfloat16"

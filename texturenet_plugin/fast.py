@@ -35,9 +35,10 @@ from .noise import _hash32
 PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 AUTO = "auto"  # the CLI's and the worker's default: see resolve_precision
 PRECISION_CHOICES = (AUTO, *PRECISIONS)
-# auto keeps float32 below this many output pixels: there bfloat16 saves at most ~20 ms (one
-# thread) and was slower with two (docs/performance.md, "Precision default").
-BF16_MIN_PIXELS = 512 * 512
+# auto keeps float32 below this many output pixels. 0: on this project's CPU (AVX512-BF16)
+# bfloat16 won at every size measured, 256² included (22.0 -> 13.9 ms, two threads, machine to
+# itself; docs/performance.md, "Precision default"). A knob for CPUs where small sizes lose.
+BF16_MIN_PIXELS = 0
 SLOPE = 0.01  # LeakyReLU slope of generator.ConvBlock
 
 
@@ -100,7 +101,7 @@ def resolve_precision(precision: str, device: torch.device | str,
     bfloat16) for outputs of at least ``BF16_MIN_PIXELS`` pixels (``pixels=None``: not known
     yet, counts as large), and ``float32`` otherwise (emulated bfloat16 is slower than float32).
 
-    Measured (docs/performance.md): bfloat16 is 1.2–2.6× faster from 1024² on, with no
+    Measured (docs/performance.md): bfloat16 is 1.6× faster at 256² and 1.2–2.6× from 1024² on, with no
     start-up cost in a fresh process, and keeps PSNR >= 40 dB against float32 on the bundled
     models (``benchmarks/precision.py``; ``tests/test_precision.py`` keeps the bar).
     """
