@@ -25,10 +25,10 @@ ratios are measured side by side in one process). Written by `python tools/model
 - **loss**: mean texture loss (eq. 5, `vgg16-hed`, Grams / C·H·W, the paper's five layers
   relu1_1 … relu5_1 whatever the model was trained on) of 8 samples at 256².
 - **ms/sample**: median time of `sample_tile` at 256² after one warm-up, in the precision
-  `texnet fill` uses by default for this size (float32: `--precision auto` keeps outputs under
-  512² in float32, see performance.md).
-- **other precision**: the same seeds computed in bfloat16 (this CPU has AVX512-BF16): time and
-  speed-up, its loss measured on the bfloat16 samples themselves (in the JSON record).
+  `texnet fill` uses by default here (`--precision auto`: bfloat16, as this CPU has
+  AVX512-BF16; see performance.md). Loss, diversity and seam are measured on those samples.
+- **other precision**: the same seeds computed in float32: time and speed-up (its loss is in
+  the JSON record).
 - **speed-up**: time L-BFGS optimisation from noise needs to reach the generator's mean loss ÷
   ms/sample (paper Fig. 6); "> N" when it had not reached it within the budget.
 - **diversity**: mean pairwise relu3_1 distance between samples of different seeds ÷ the same
