@@ -85,8 +85,9 @@ def card(name: str, meta: dict, quality: dict | None) -> str:
         f"- license: {meta.get('license')}",
         f"- descriptor: `{meta.get('descriptor')}`",
         f"- training: preset settings {t.get('iterations')} iterations, batch {t.get('batch_size')}, "
-        f"{t.get('size')}² samples, Adam lr {t.get('lr')}; {fmt(t.get('seconds'))} s of training "
-        f"compute; final loss {fmt(t.get('final_loss'))}",
+        f"{t.get('size')}² samples, Adam lr {t.get('lr')}, colour-histogram weight "
+        f"{t.get('color_weight', 0)}; {fmt(t.get('seconds'))} s of training compute; final "
+        f"training loss (128² samples) {fmt(t.get('final_loss'))}",
     ]
     if quality:
         lines += [
