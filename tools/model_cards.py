@@ -101,18 +101,29 @@ def card(name: str, meta: dict, quality: dict | None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def misses(q: dict) -> list[str]:
+    """Names of the issue's bars a quality record misses (a lower bound counts as met)."""
+    speed = q.get("speedup") or q.get("speedup_lower_bound") or 0
+    out = [] if speed >= BARS["speedup"] else [f"speed-up < {BARS['speedup']}"]
+    if q["diversity"] < BARS["diversity"]:
+        out.append(f"diversity < {BARS['diversity']}")
+    if q["seam_score"] > BARS["seam_score"]:
+        out.append(f"seam > {BARS['seam_score']}")
+    return out
+
+
 def table(rows: list[tuple[str, dict, dict | None]]) -> str:
     out = ["| model | exemplar | loss | ms/sample | speed-up | other precision | diversity | seam "
-           "| train s |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+           "| train s | bars |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, meta, q in rows:
         if q is None:
-            out.append(f"| {name} | {meta.get('source')} | not measured | | | | | | |")
+            out.append(f"| {name} | {meta.get('source')} | not measured | | | | | | | |")
             continue
         out.append(
             f"| [{name}](models/{name}.md) | {meta.get('source')} | {fmt(q['generator_mean_loss'])} | "
             f"{q['generator_seconds_per_sample'] * 1000:.0f} | {speedup_text(q)} | {other_text(q)} | "
             f"{fmt(q['diversity'])} | {fmt(q['seam_score'])} | "
-            f"{fmt(meta.get('training', {}).get('seconds'))} |")
+            f"{fmt(meta.get('training', {}).get('seconds'))} | {', '.join(misses(q)) or 'met'} |")
     return "\n".join(out) + "\n"
 
 
