@@ -16,6 +16,24 @@ from texturenet_plugin.modelfile import load_model
 
 BARS = {"speedup": 500, "diversity": 0.6, "seam_score": 1.2}
 
+# What a person sees in the contact sheets (written by looking at them; numbers do not say it).
+VISUAL_NOTES = {
+    "pebbles": "pebbles of the exemplar's size and outline with grout between them; 2 of 4 "
+    "samples have one or two small white highlight spots.",
+    "sand": "grain, small pebbles and colour as in the exemplar; no blobs.",
+    "mud": "brown two-tone patches: reads as dried earth, but more regular (camouflage-like) "
+    "than the exemplar, whose large-scale shading a 128² training sample cannot see.",
+    "rock": "lichen-grey stone with darker veins; pale-yellow specks (a colour the exemplar "
+    "has) are too frequent, and the exemplar's large plates are missing.",
+    "gravel": "rounded grey stones of the right size, softer than the exemplar's sharp "
+    "chips; a few white specks per sample. Misses the speed-up bar (see docs/quality.md).",
+    "bark": "vertical ridged bark with the exemplar's colours; a few small teal specks.",
+    "crinkled-paper": "creased paper, closer to soft ripples than to sharp folds; a few small "
+    "yellow spots.",
+    "burlwood": "burl grain and colour as in the exemplar, but **1 of 4 samples has large "
+    "white blobs** (the hot-spot defect the colour term did not remove here).",
+}
+
 QUALITY_HEADER = """# Quality of the bundled texture models
 
 Measured with `python benchmarks/quality.py MODEL --seconds 30` (one process per model, on the
@@ -89,6 +107,8 @@ def card(name: str, meta: dict, quality: dict | None) -> str:
         f"{t.get('color_weight', 0)}; {fmt(t.get('seconds'))} s of training compute; final "
         f"training loss (128² samples) {fmt(t.get('final_loss'))}",
     ]
+    if name in VISUAL_NOTES:
+        lines.append(f"- what the samples look like: {VISUAL_NOTES[name]}")
     if quality:
         lines += [
             f"- quality at 256² (`python benchmarks/quality.py {name}`): mean texture loss "
