@@ -30,6 +30,8 @@ VISUAL_NOTES = {
     "bark": "vertical ridged bark with the exemplar's colours; a few small teal specks.",
     "crinkled-paper": "creased paper, closer to soft ripples than to sharp folds; a few small "
     "yellow spots.",
+    "cracked-stone": "embossed grey stone with cracks of the exemplar's width and relief; a "
+    "few faint greenish patches.",
     "burlwood": "burl grain and colour as in the exemplar, but **1 of 4 samples has large "
     "white blobs** (the hot-spot defect the colour term did not remove here).",
 }
