@@ -32,6 +32,8 @@ VISUAL_NOTES = {
     "yellow spots.",
     "cracked-stone": "embossed grey stone with cracks of the exemplar's width and relief; a "
     "few faint greenish patches.",
+    "walnut": "mottled walnut burl with the exemplar's colour and grain size; now and then a "
+    "dark knot (the exemplar has them too).",
     "burlwood": "burl grain and colour as in the exemplar, but **1 of 4 samples has large "
     "white blobs** (the hot-spot defect the colour term did not remove here).",
 }
