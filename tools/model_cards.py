@@ -34,6 +34,8 @@ VISUAL_NOTES = {
     "few faint greenish patches.",
     "walnut": "mottled walnut burl with the exemplar's colour and grain size; now and then a "
     "dark knot (the exemplar has them too).",
+    "leopard": "leopard rosettes (dark rings with a tawny centre) at the exemplar's size and "
+    "density; rosettes merge into dark streaks here and there; a few teal specks.",
     "burlwood": "burl grain and colour as in the exemplar, but **1 of 4 samples has large "
     "white blobs** (the hot-spot defect the colour term did not remove here).",
 }
