@@ -9,12 +9,13 @@ All convolutions pad circularly, so a sample tiles seamlessly.
 Departures from the paper, named here as DESIGN.md asks:
 - K defaults to 6, as in the authors' code (the text says K=5); ~115K parameters.
 - LeakyReLU(0.01) as in the authors' code, not the ReLU of the text.
-- Output parameterisation (``GeneratorSpec.output``): ``"linear"`` is the authors' choice, an
-  unbounded 1×1 conv (offset by 0.5 so a fresh network emits mid-grey) that the descriptor sees
-  unclamped during training and that is clamped to [0, 1] in eval mode. ``"sigmoid"`` squashes it
-  into [0, 1]; models trained that way showed saturated "hot spots": once a pixel saturates the
-  sigmoid's gradient vanishes and the loss can no longer pull it back (docs/training-notes.md).
-  Old model files, which have no ``output`` field, are sigmoid models.
+- Output parameterisation (``GeneratorSpec.output``): ``"sigmoid"`` (the default) squashes the
+  final 1×1 conv into [0, 1]. ``"linear"`` is the authors' choice: the unbounded conv, offset by
+  0.5 so a fresh network emits mid-grey, seen unclamped by the descriptor during training and
+  clamped to [0, 1] in eval mode. Linear was tried against the "hot spot" artefact and rejected:
+  it trained worse at the CPU preset's rate and the spots stayed (they are off-distribution
+  colours, not saturation; docs/training-notes.md, experiments 5-8). Old model files, which
+  have no ``output`` field, are sigmoid models.
 - Sizes that are not multiples of 2^(K-1) are supported: scale i has ceil(size/2^i) cells and
   the nearest upsampling maps them with floor(j·n/m), so the wrap-around stays continuous and the
   sample still tiles seamlessly (see README, "Sizes").
