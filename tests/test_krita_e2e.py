@@ -53,6 +53,14 @@ def _unavailable() -> str | None:
     return None
 
 
+def _work_dir(tmp_path_factory, name: str):
+    """A fresh folder for a module fixture, or skip the module with the reason Krita can't run."""
+    reason = _unavailable()
+    if reason:
+        pytest.skip(reason)
+    return tmp_path_factory.mktemp(name)
+
+
 def _env(work: Path) -> dict[str, str]:
     """Hermetic engine home for the engine runs inside Krita."""
     env = dict(os.environ)
@@ -125,10 +133,7 @@ def _style_model(path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def runner(tmp_path_factory):
-    reason = _unavailable()
-    if reason:
-        pytest.skip(reason)
-    work = tmp_path_factory.mktemp("krita-runner")
+    work = _work_dir(tmp_path_factory, "krita-runner")
     style = str(_style_model(work / "tinystyle.tnet"))
     cases = [dict(case, width=W, height=H, select=list(BOX)) for case in CASES]
     for case in cases:
@@ -219,10 +224,7 @@ GUI_SIZE, GUI_BOX = (128, 96), (32, 16, 48, 40)
 
 @pytest.fixture(scope="module")
 def gui(tmp_path_factory):
-    reason = _unavailable()
-    if reason:
-        pytest.skip(reason)
-    work = tmp_path_factory.mktemp("krita-gui")
+    work = _work_dir(tmp_path_factory, "krita-gui")
     pykrita = work / "pykrita"
     assert run(cli, ["plugins", "install", "krita", "--dest", str(pykrita)]) == 0
     shutil.copytree(APPS / "krita_gui", pykrita, dirs_exist_ok=True)
