@@ -69,11 +69,12 @@ def speedup(record: dict, opt, budget: float) -> dict:
 def measure(model_ref: str, exemplar: Path | None, n: int, seconds: float,
             precisions: list[str]) -> dict:
     model = registry.load(model_ref)
-    training = TrainConfig(**{k: v for k, v in model.meta.get("training", {}).items()
-                              if k in TrainConfig.__dataclass_fields__})
+    stored = model.meta.get("training", {})
     # Judged on the paper's five layers whatever the model was trained on, so models trained
     # with other layer sets stay comparable (and cannot look better by dropping a layer).
-    training = TrainConfig(**{**training.__dict__, "layers": TEXTURE_LAYERS})
+    training = TrainConfig(**{k: v for k, v in stored.items()
+                              if k in TrainConfig.__dataclass_fields__ and k != "layers"},
+                           layers=TEXTURE_LAYERS)
     exemplar = exemplar or CORPUS / model.meta["source"]
     descriptor = load_descriptor(model.meta.get("descriptor", training.descriptor))
     image = exemplar_tensor(exemplar)
