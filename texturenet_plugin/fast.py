@@ -21,6 +21,7 @@ input); :func:`fast_generator` returns them unchanged, and :mod:`.fast_style` ru
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,6 +119,22 @@ def resolve_precision(precision: str, device: torch.device | str,
     return "float32"
 
 
+@contextmanager
+def strict_float32(device: torch.device, dtype: torch.dtype):
+    """float32 computed in float32 on CUDA too. cuDNN runs float32 convolutions as TF32 (10-bit
+    mantissa) by default: on an H100 that moved tiles by up to 4 levels from the CPU's and made
+    them depend on the window size (benchmarks/cuda_check.py). bfloat16/float16 are untouched."""
+    if device.type != "cuda" or dtype != torch.float32:
+        yield
+        return
+    saved = torch.backends.cudnn.allow_tf32
+    torch.backends.cudnn.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32 = saved
+
+
 def cpu_has_fast_bf16() -> bool:
     """True when oneDNN has native bfloat16 convolutions here (AVX512-BF16 or AMX)."""
     try:
@@ -175,7 +192,11 @@ class FastGenerator:
         and the convs run "valid": the first conv's extra ring is exactly the circular padding
         the second needs. At joins, upsampling, concatenation and padding are one copy.
         """
-        inputs = [self.prepare(x) for x in _with_content(self.spec, noise, content)]
+        with strict_float32(self.device, self.dtype):
+            return self._forward([self.prepare(x)
+                                  for x in _with_content(self.spec, noise, content)])
+
+    def _forward(self, inputs: list[torch.Tensor]) -> torch.Tensor:
         x = run_block(self.branches[-1], inputs[-1], circular=True)
         for depth in range(1, self.spec.scales):
             scale = self.spec.scales - 1 - depth

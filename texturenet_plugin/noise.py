@@ -33,13 +33,17 @@ def noise_window(
     cols: torch.Tensor,
     batch_seeds: list[int] | None = None,
 ) -> torch.Tensor:
-    """Noise for the grid rows × cols (int64 1-D tensors of coordinates) -> (B, C, h, w) float32."""
+    """Noise for the grid rows × cols (int64 1-D tensors of coordinates) -> (B, C, h, w) float32,
+    computed on the coordinates' device (integer arithmetic: bit-identical on every device)."""
     seeds = batch_seeds if batch_seeds is not None else [seed]
+    device = rows.device
     out = []
     for s in seeds:
-        key = _hash32(torch.tensor(int(s) & _MASK32, dtype=torch.int64) + 0x9E3779B9)
+        key = _hash32(torch.tensor(int(s) & _MASK32, dtype=torch.int64, device=device)
+                      + 0x9E3779B9)
         key = _hash32(key + scale)
-        chans = _hash32(key + torch.arange(channels, dtype=torch.int64))[:, None, None]
+        chans = _hash32(key + torch.arange(channels, dtype=torch.int64, device=device))
+        chans = chans[:, None, None]
         h = _hash32(chans + rows[None, :, None])
         h = _hash32(h + cols[None, None, :] * 0x27D4EB2F)
         out.append(h.to(torch.float64).div_(2.0**32).to(torch.float32))

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import torch
 
-from .fast import FastGenerator, noise_window_nhwc, run_block
+from .fast import FastGenerator, noise_window_nhwc, run_block, strict_float32
 from .generator import Generator
+from .noise import noise_window
 
 Span = tuple[int, int]
 
@@ -65,12 +66,17 @@ class WindowEvaluator:
         self.device, self.dtype = self.fast.device, self.fast.dtype
 
     def _noise(self, scale: int, rows: Span, cols: Span) -> torch.Tensor:
-        r = torch.arange(*rows, dtype=torch.int64)
-        c = torch.arange(*cols, dtype=torch.int64)
+        """Noise of the window, hashed where the generator runs: on a GPU the CPU's hashing
+        would take longer than the convolutions."""
+        on_cpu = self.device.type == "cpu"
+        r = torch.arange(*rows, dtype=torch.int64, device=self.device)
+        c = torch.arange(*cols, dtype=torch.int64, device=self.device)
         if self.period is not None:
             r = r % (self.period[0] >> scale)
             c = c % (self.period[1] >> scale)
-        z = noise_window_nhwc(self.seeds, scale, self.gen.spec.noise_channels, r, c)
+        channels = self.gen.spec.noise_channels
+        z = (noise_window_nhwc(self.seeds, scale, channels, r, c) if on_cpu
+             else noise_window(self.seeds[0], scale, channels, r, c, self.seeds))
         return self.fast.prepare(z)
 
     def _branch(self, scale: int, rows: Span, cols: Span) -> torch.Tensor:
@@ -95,4 +101,5 @@ class WindowEvaluator:
     @torch.no_grad()
     def image(self, rows: Span, cols: Span) -> torch.Tensor:
         """RGB in [0, 1], (B, 3, rows, cols) float32, for a window of the full-resolution sample."""
-        return self.fast.rgb(self.features(0, rows, cols))
+        with strict_float32(self.device, self.dtype):
+            return self.fast.rgb(self.features(0, rows, cols))
