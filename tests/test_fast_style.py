@@ -7,7 +7,7 @@ import torch
 from test_stylize import photo, tiny_stylizer
 
 from texturenet_plugin.fast import psnr
-from texturenet_plugin.fast_style import FastStylizer, InstanceNormRunner
+from texturenet_plugin.fast_style import FastStylizer, InstanceNormRunner, channel_stats
 from texturenet_plugin.generator import Generator, GeneratorSpec
 from texturenet_plugin.noise import periodic_noise
 from texturenet_plugin.stylize import StylizeOptions, stylize
@@ -24,6 +24,25 @@ def test_instance_runner_equals_module(height, width):
     assert fast.shape == reference.shape and fast.dtype == torch.float32
     assert (fast - reference).abs().max() < 1e-4
     assert (reference - gen(noise, torch.rand(1, 3, height, width))).abs().max() > 1e-2
+
+
+@pytest.mark.parametrize("channels", [3, 8, 40, 48])
+@pytest.mark.parametrize("height,width", [(24, 20), (7, 5)])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_channel_stats_equal_var_mean(channels, height, width, dtype):
+    """Grouped statistics (C = 8, 40: read as 16, 80 channels; 7x5 cannot be grouped) equal
+    per-channel mean and biased variance. Every channel has its own mean and spread, so a merge
+    that mixes channels up fails; bfloat16 inputs are reduced with bfloat16-sized error
+    (ATen's kernels: the training-mode batch norm this replaced had the same)."""
+    c = torch.arange(channels, dtype=torch.float32)[:, None, None]
+    x = torch.randn(1, channels, height, width) * (1 + 3 * c / channels) + c
+    x = x.to(dtype).contiguous(memory_format=torch.channels_last)
+    mean, var = channel_stats(x)
+    ref_var, ref_mean = torch.var_mean(x.double(), dim=(0, 2, 3), unbiased=False)
+    assert mean.dtype == var.dtype == torch.float32 and mean.shape == (channels,)
+    tol = 1e-4 if dtype == torch.float32 else 1e-2
+    assert torch.allclose(mean.double(), ref_mean, rtol=tol, atol=tol)
+    assert torch.allclose(var.double(), ref_var, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("norm", ["instance", "batch"])
