@@ -31,7 +31,9 @@ WRITE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF",
                  ".tiff": "TIFF", ".webp": "WEBP"}
 PILLOW_MODES = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}
 SAVE_PARAMS = {  # lossless where the format allows it, near-lossless JPEG otherwise
-    "PNG": {"compress_level": 6},
+    # zlib level 1: on a 2048² pebbles tile 0.28 s and 8.69 MB against level 6's 0.70 s and
+    # 8.94 MB (noise-like textures barely compress further); at 16K the PNG is most of the time.
+    "PNG": {"compress_level": 1},
     "JPEG": {"quality": 95, "subsampling": 0},
     "WEBP": {"lossless": True, "exact": True},
     "TIFF": {"compression": "tiff_deflate"},
