@@ -30,6 +30,9 @@ def train():
 @click.option("--size", type=click.IntRange(32, 2048), help="Override the training sample side.")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Override the rate.")
 @click.option("--checkpoint-every", type=click.IntRange(1), help="Iterations between checkpoints.")
+@click.option("--color-weight", type=click.FloatRange(min=0),
+              help="Weight of the colour-histogram term (0: the paper's loss alone) "
+                   "[default: the preset's].")
 @click.option("--seed", type=int, help="Training seed [default: the preset's].")
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint of NAME.")
 @click.option("--restart", is_flag=True, help="Discard an existing checkpoint of NAME.")
@@ -40,13 +43,14 @@ def train():
               help="Write the .tnet here instead of the user models folder.")
 @common_options
 def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterations, batch_size,
-                      size, lr, checkpoint_every, seed, resume, restart, title, license_, output):
+                      size, lr, checkpoint_every, color_weight, seed, resume, restart, title,
+                      license_, output):
     """Train a texture generator from EXEMPLAR (Ctrl-C saves a checkpoint; --resume continues)."""
     from texturenet_plugin.texture_training import ModelCard, train_texture_model
 
     config = preset(preset_name, descriptor=descriptor, iterations=iterations,
                     batch_size=batch_size, size=size, lr=lr, checkpoint_every=checkpoint_every,
-                    seed=seed).validate()
+                    color_weight=color_weight, seed=seed).validate()
     card = ModelCard(name=name, title=title, license=license_, source=exemplar.name)
     path = train_texture_model(exemplar, card, config, app.reporter(), resume=resume,
                                device=resolve_device(app.device), output=output, restart=restart)
