@@ -18,8 +18,9 @@ BARS = {"speedup": 500, "diversity": 0.6, "seam_score": 1.2}
 
 # What a person sees in the contact sheets (written by looking at them; numbers do not say it).
 VISUAL_NOTES = {
-    "pebbles": "pebbles of the exemplar's size and outline with grout between them; 2 of 4 "
-    "samples have one or two small white highlight spots.",
+    "pebbles": "rounded pebbles of the exemplar's size and outline, no highlight spots; the "
+    "grout between them is greyer and smoother than the exemplar's sandy joints, and some "
+    "pebbles merge into elongated shapes.",
     "sand": "grain, small pebbles and colour as in the exemplar; no blobs.",
     "mud": "brown two-tone patches: reads as dried earth, but more regular (camouflage-like) "
     "than the exemplar, whose large-scale shading a 128² training sample cannot see.",
@@ -111,8 +112,10 @@ def card(name: str, meta: dict, quality: dict | None) -> str:
         f"- training: preset settings {t.get('iterations')} iterations, batch {t.get('batch_size')}, "
         f"{t.get('size')}² samples, Adam lr {t.get('lr')}, colour-histogram weight "
         f"{t.get('color_weight', 0)}; {fmt(t.get('seconds'))} s of training compute; final "
-        f"training loss (128² samples) {fmt(t.get('final_loss'))}",
+        f"training loss ({t.get('size')}² samples) {fmt(t.get('final_loss'))}",
     ]
+    if meta.get("trained_on"):
+        lines.append(f"- trained on: {meta['trained_on']}")
     if name in VISUAL_NOTES:
         lines.append(f"- what the samples look like: {VISUAL_NOTES[name]}")
     if quality:
