@@ -201,3 +201,15 @@ def test_every_png_filter_decodes_with_libpng_and_the_numpy_fallback(tmp_path, c
     ours = tmp_path / "ours.png"
     write_picture(Picture(pixels), ours)
     np.testing.assert_array_equal(decode_png16_numpy(ours.read_bytes()), pixels)
+
+
+def test_writers_use_the_format_save_params(tmp_path, monkeypatch):
+    """write_rgb (tiles) and save_atomic (stylize) write with SAVE_PARAMS: a flat image is
+    tiny with the default zlib settings and raw-sized with compress_level 0."""
+    flat = np.full((256, 256, 3), 120, np.uint8)
+    images.write_rgb(flat, tmp_path / "default.png")
+    monkeypatch.setitem(images.SAVE_PARAMS, "PNG", {"compress_level": 0})
+    images.write_rgb(flat, tmp_path / "stored.png")
+    assert (tmp_path / "default.png").stat().st_size < 5_000
+    assert (tmp_path / "stored.png").stat().st_size > flat.nbytes
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "default.png")), flat)

@@ -52,7 +52,9 @@ class StylizeOptions:
     keep_colors: bool = False
     max_pass_side: int = 1280  # larger padded images are tiled
     overlap: int = 96  # discarded border of each tile, a multiple of the lattice
-    margin: int = 32  # reflect padding around the image
+    # reflect padding around the image: 0 leaves a visible seam line along the borders; 16 and
+    # 32 looked alike on both bundled stylizers (and 16 computes 11 % fewer pixels at 512²)
+    margin: int = 16
     precision: str = "float32"  # compute type, see fast.resolve_precision ("auto" in the CLI)
 
     def validate(self) -> StylizeOptions:
