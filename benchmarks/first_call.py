@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import time
 
+import texturenet_plugin  # noqa: F401, I001  (before torch: it sets THP_MEM_ALLOC_ENABLE)
 import torch
 
 from texturenet_plugin import registry

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import texturenet_plugin  # noqa: F401, I001  (before torch: it sets THP_MEM_ALLOC_ENABLE)
 import torch
 from PIL import Image
 

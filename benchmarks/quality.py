@@ -20,6 +20,7 @@ import statistics
 import time
 from pathlib import Path
 
+import texturenet_plugin  # noqa: F401, I001  (before torch: it sets THP_MEM_ALLOC_ENABLE)
 import torch
 
 from texturenet_plugin import registry

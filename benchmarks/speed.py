@@ -30,6 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import texturenet_plugin  # noqa: F401, I001  (before torch: it sets THP_MEM_ALLOC_ENABLE)
 import torch
 
 from texturenet_plugin import registry

@@ -85,3 +85,18 @@ def test_channels_last_circular_pad_matches_f_pad(shape):
     padded = pad_circular(x, 1)
     assert padded.is_contiguous(memory_format=torch.channels_last)
     assert torch.equal(padded, torch.nn.functional.pad(x, (1, 1, 1, 1), mode="circular"))
+
+
+def test_importing_the_engine_first_turns_on_huge_pages_unless_the_user_chose():
+    """texturenet_plugin sets THP_MEM_ALLOC_ENABLE before torch reads it; a user's value wins."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import texturenet_plugin, os; print(os.environ['THP_MEM_ALLOC_ENABLE'])"
+    env = {k: v for k, v in os.environ.items() if k != "THP_MEM_ALLOC_ENABLE"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "1", out.stderr
+    env["THP_MEM_ALLOC_ENABLE"] = "0"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "0", out.stderr

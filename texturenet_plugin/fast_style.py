@@ -175,13 +175,25 @@ def conv_plain(x: torch.Tensor, conv: Conv) -> torch.Tensor:
 
 def norm_leaky(y: torch.Tensor, norm: nn.InstanceNorm2d, stats: Stats) -> torch.Tensor:
     """LeakyReLU(instance_norm(y)) for one image, recording the statistics in ``stats``.
-    Batch statistics of a batch of one are the instance statistics: :func:`channel_stats`
-    computes them, then ATen's inference batch norm (fast at any C) normalises in one pass."""
-    weight = norm.weight.float() if norm.affine else None
-    bias = norm.bias.float() if norm.affine else None
-    mean, var = channel_stats(y, norm.eps)
-    stats[id(norm)] = (mean, var)
-    out = F.batch_norm(y, mean, var, weight, bias, False, 0.0, norm.eps)
+    Batch statistics of a batch of one are the instance statistics (:func:`channel_stats`);
+    the normalisation is then a per-channel affine map, applied with the LeakyReLU in one
+    pass (:func:`affine_leaky`)."""
+    stats[id(norm)] = channel_stats(y, norm.eps)
+    scale, shift = frozen_affine(stats)(norm)
+    return affine_leaky(y, scale, shift)
+
+
+def affine_leaky(y: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """LeakyReLU(scale·y + shift) per channel, (C,) float64 scale and shift. On CPU a depthwise
+    1×1 oneDNN convolution with the activation fused: one pass over memory (at 1056² × 40
+    channels, bfloat16, one thread: 7.8 ms against 16.9 ms for batch norm then LeakyReLU)."""
+    channels = y.shape[1]
+    if y.device.type == "cpu" and _FUSED is not None:
+        weight = scale.to(y.dtype).view(channels, 1, 1, 1)
+        weight = weight.contiguous(memory_format=torch.channels_last)
+        return _FUSED(y, weight, shift.to(y.dtype), [0, 0], [1, 1], [1, 1], channels,
+                      "leaky_relu", [SLOPE], "")
+    out = torch.addcmul(shift.to(y.dtype)[:, None, None], y, scale.to(y.dtype)[:, None, None])
     return F.leaky_relu_(out, SLOPE)
 
 
