@@ -15,9 +15,9 @@ def speed_options(func):
 
     @click.option("--precision", type=click.Choice(PRECISION_CHOICES), default=AUTO,
                   show_default=True,
-                  help="Compute type. auto: bfloat16 for outputs from 512x512 pixels on where "
-                  "it is natively fast (CPUs with AVX512-BF16/AMX, CUDA GPUs with bfloat16), "
-                  "float32 otherwise; float32 gives the same pixels on every machine. "
+                  help="Compute type. auto: bfloat16 where it is natively fast (CPUs with "
+                  "AVX512-BF16/AMX, CUDA GPUs with bfloat16), float32 otherwise; float32 gives "
+                  "the same pixels on every machine (within one level: no TF32 on CUDA). "
                   "float16 runs on CUDA only.")
     @click.option("--threads", type=click.IntRange(1, 4096), default=None, metavar="N",
                   help="CPU threads for torch (default: torch's choice, one per core). On a "
