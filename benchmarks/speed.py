@@ -231,6 +231,27 @@ def bench_stylize_engine(size: int, device: torch.device, precisions: list[str])
             rows.append({"tool": f"texnet stylize engine ({norm} norm, {label})", "size": size,
                          "device": device.type, "seconds": min(times)})
             print(f"  stylize {rows[-1]['tool']} {size}²  {rows[-1]['seconds'] * 1000:.1f} ms")
+    return rows + bench_bundled_stylizer(size, device, precisions if fast else [None], image)
+
+
+def bench_bundled_stylizer(size: int, device: torch.device, precisions: list[str], image,
+                           name: str = "vangogh-auvers") -> list[dict]:
+    """``stylize.stylize`` with the bundled stylizer users get (trained; its own spec).
+    ``None`` in ``precisions``: code under test without the precision switch."""
+    from texturenet_plugin.stylize import StylizeOptions, stylize
+
+    try:
+        gen = registry.load(name).build(device)
+    except Exception as exc:  # the code under test may not ship it
+        print(f"  bundled stylizer {name!r} not available ({exc}); skipped")
+        return []
+    rows = []
+    for precision in precisions:
+        options = StylizeOptions(**({"precision": precision} if precision else {}))
+        times = time_call(lambda: stylize(gen, image, options), 3, device)
+        rows.append({"tool": f"texnet stylize engine ({name}, {precision})", "size": size,
+                     "device": device.type, "seconds": min(times)})
+        print(f"  stylize {rows[-1]['tool']} {size}²  {rows[-1]['seconds'] * 1000:.1f} ms")
     return rows
 
 

@@ -100,3 +100,19 @@ def test_importing_the_engine_first_turns_on_huge_pages_unless_the_user_chose():
     env["THP_MEM_ALLOC_ENABLE"] = "0"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "0", out.stderr
+
+
+@pytest.mark.parametrize("height,width", [(64, 96), (50, 37)])
+def test_content_pyramid_equals_area_resize(height, width):
+    """Halvings by 2×2 means (64×96) and odd sizes (area resize) match F.interpolate(area)."""
+    from torch.nn import functional as F
+
+    from texturenet_plugin.fast import content_pyramid
+    from texturenet_plugin.generator import scale_sizes
+
+    image = torch.rand(1, 3, height, width)
+    sizes = scale_sizes(height, width, 4)
+    for level, size in zip(content_pyramid(image, sizes), sizes):
+        assert level.shape[-2:] == tuple(size)
+        assert torch.allclose(level, F.interpolate(image, size=tuple(size), mode="area"),
+                              atol=1e-6)

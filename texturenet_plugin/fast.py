@@ -221,14 +221,26 @@ def _with_content(spec, noise: list[torch.Tensor], content: torch.Tensor | None)
         return noise
     if content is None:
         raise ValueError("a stylization generator needs a content image")
-    return [torch.cat([_resize(content, z.shape[-2:]), z.to(content.device)], dim=1)
-            for z in noise]
+    pyramid = content_pyramid(content, [tuple(z.shape[-2:]) for z in noise])
+    return [torch.cat([y, z.to(content.device)], dim=1) for y, z in zip(pyramid, noise)]
 
 
-def _resize(image: torch.Tensor, size) -> torch.Tensor:
-    if tuple(image.shape[-2:]) == tuple(size):
-        return image
-    return F.interpolate(image, size=tuple(size), mode="area")
+def content_pyramid(image: torch.Tensor, sizes: list[tuple[int, int]]) -> list[torch.Tensor]:
+    """``image`` area-resized to each of ``sizes`` (finest first), like the generator's own
+    ``_resize_area``. An exact halving of the previous level is a 2×2 mean of it (equal to
+    the area resize of the full image up to float rounding) and reads 4× less memory."""
+    out, previous = [], image
+    for size in sizes:
+        h, w = previous.shape[-2:]
+        if (h, w) == size:
+            level = previous
+        elif (h, w) == (2 * size[0], 2 * size[1]):
+            level = F.avg_pool2d(previous, 2)
+        else:
+            level = F.interpolate(image, size=size, mode="area")
+        out.append(level)
+        previous = level
+    return out
 
 
 BLOCK_HALO = 2  # a block's two 3×3 convs need 2 pixels of context per side
