@@ -75,7 +75,7 @@ class TrainConfig:
 
 
 PRESETS: dict[str, TrainConfig] = {
-    # The paper's schedule (§4). Hours on a CPU; about two hours on a 2015 GPU.
+    # The paper's schedule (§4). Hours on a CPU; 237 s on one H100 (session 3, pebbles).
     "paper": TrainConfig(),
     # Tuned for a 2-core CPU: smaller samples and batches, more iterations at a lower rate.
     # See docs/training-notes.md for the experiments behind these numbers.
