@@ -3,11 +3,13 @@
 #   correctness of the inference paths on CUDA (benchmarks/cuda_check.py), speed.py on CUDA
 #   (fill 256²..4096² in float32/bfloat16/float16, stylize), `texnet fill --tile 16384x16384`
 #   on CUDA with its wall time and peak RSS, then the `paper` training preset (256² samples,
-#   batch 16) on a few exemplars until the deadline.
-# Needs a folder CARRY (default .gpu) holding: vgg16-hed-fp16.pt (the descriptor's weights in
-# float16, to fit the transfer; widened back to float32 here), the exemplar PNGs named in
-# MODELS, and wheels of any missing pure-Python dependency (platformdirs).
-# Results go to OUT (default ./gpu-out): log.txt, cuda-check.json, speed-cuda.json, *.tnet.
+#   batch 16, colour term) on the bundled models named in MODELS until the deadline.
+# Needs a folder CARRY (default .gpu, made by `bash tools/prepare_gpu_carry.sh`) holding:
+# vgg16-hed-fp16.pt (the descriptor's weights in float16, to fit the transfer; widened back to
+# float32 here), the exemplar PNGs of tools/bundled_models.txt, wheels of any missing
+# pure-Python dependency (platformdirs), and NAME-checkpoint.pt of runs an earlier session cut.
+# Results go to OUT (default ./gpu-out): log.txt, cuda-check.json, speed-cuda.json,
+# NAME-paper.tnet, or NAME-checkpoint.pt for a run cut off by the deadline.
 # Dry run on a CPU: DEVICE=cpu SIZES=256 ITERATIONS=2 BATCH=1 BIG=512x512 bash benchmarks/gpu_session.sh
 # Checks and timings only, no training: MODELS= bash benchmarks/gpu_session.sh
 set -u
@@ -75,15 +77,26 @@ for precision in ("float32", "bfloat16"):
           f"{time.perf_counter() - t:.1f} s")
 EOF
 
-for entry in ${MODELS-mud:etr_mud01.png burlwood:gimp_Wood_burlwood.png pebbles:etr_pebbles01.png rock:etr_rock02.png}; do
-  name=${entry%%:*}; file=${entry#*:}
+runs=$(python3 -c 'from texturenet_plugin import config; print(config.runs_dir())')
+for name in ${MODELS-mud burlwood rock}; do
+  line=$(grep "^$name " "$here/tools/bundled_models.txt") || { echo "unknown model $name"; continue; }
+  read -r _ file rest <<<"$line"
+  title=${rest%%|*}; license=${rest#*|}
   budget=$(left)
   [ "$budget" -lt 60 ] && { echo "no time left to train $name"; break; }
-  step "train $name (paper preset, vgg16-hed, colour term) for at most $budget s"
+  resume=""
+  if [ -f "$carry/$name-checkpoint.pt" ]; then  # carried from an earlier, cut-off session
+    mkdir -p "$runs/$name" && cp "$carry/$name-checkpoint.pt" "$runs/$name/checkpoint.pt"
+    resume=--resume
+  fi
+  step "train $name (paper preset, vgg16-hed, colour term) for at most $budget s $resume"
   timeout -s INT "$budget" python3 -m texnet_cli.main train texture "$carry/$file" \
-    --name "$name" --preset paper --descriptor vgg16-hed --color-weight 300 \
+    --name "$name" --preset paper --descriptor vgg16-hed --color-weight 300 $resume \
+    --title "$title" --license "$license" \
     ${ITERATIONS:+--iterations $ITERATIONS} ${BATCH:+--batch-size $BATCH} \
     --device "$device" --progress json -o "$out/$name-paper.tnet" 2>&1 \
     | awk 'NR % 100 == 1 || /error|Error|result/'
+  # cut off: bring the checkpoint back, so a later session can carry it and --resume
+  [ -f "$out/$name-paper.tnet" ] || cp "$runs/$name/checkpoint.pt" "$out/$name-checkpoint.pt"
 done
 step done
