@@ -59,7 +59,8 @@ ratios are measured side by side in one process). Written by `python tools/model
 - **diversity**: mean pairwise relu3_1 distance between samples of different seeds ÷ the same
   between random crops of the exemplar (1 ≈ as varied as the exemplar itself).
 - **seam**: mean gradient across the wrap-around seam ÷ in the interior (1 = invisible).
-- **train s**: training compute time recorded in the model file.
+- **train s**: training compute time recorded in the model file ("(GPU)": trained on a GPU,
+  see the model's card).
 
 Bars from the issue: speed-up ≥ 500, diversity ≥ 0.6, seam ≤ 1.2.
 
@@ -141,6 +142,12 @@ def misses(q: dict) -> list[str]:
     return out
 
 
+def train_seconds(meta: dict) -> str:
+    """Training compute time; "(GPU)" where the model was not trained on the 2-core CPU."""
+    seconds = fmt(meta.get("training", {}).get("seconds"))
+    return f"{seconds} (GPU)" if meta.get("trained_on") else seconds
+
+
 def table(rows: list[tuple[str, dict, dict | None]]) -> str:
     out = ["| model | exemplar | loss | ms/sample | speed-up | other precision | diversity | seam "
            "| train s | bars |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -152,7 +159,7 @@ def table(rows: list[tuple[str, dict, dict | None]]) -> str:
             f"| [{name}](models/{name}.md) | {meta.get('source')} | {fmt(q['generator_mean_loss'])} | "
             f"{q['generator_seconds_per_sample'] * 1000:.0f} | {speedup_text(q)} | {other_text(q)} | "
             f"{fmt(q['diversity'])} | {fmt(q['seam_score'])} | "
-            f"{fmt(meta.get('training', {}).get('seconds'))} | {', '.join(misses(q)) or 'met'} |")
+            f"{train_seconds(meta)} | {', '.join(misses(q)) or 'met'} |")
     return "\n".join(out) + "\n"
 
 
