@@ -14,13 +14,17 @@ a dry run on a CPU: ``python benchmarks/cuda_check.py --device cpu --size 128``.
 
 from __future__ import annotations
 
+# First: texturenet_plugin sets THP_MEM_ALLOC_ENABLE, which torch reads when it loads.
+import texturenet_plugin
+
+# isort: split
+
 import argparse
 import json
 import math
 from pathlib import Path
 
 import numpy as np
-import texturenet_plugin  # noqa: F401, I001  (before torch: it sets THP_MEM_ALLOC_ENABLE)
 import torch
 
 from texturenet_plugin import registry
@@ -82,8 +86,13 @@ def check_stylize(device: torch.device, size: int, precisions: list[str]) -> lis
 
 def check_training(device: torch.device) -> list[dict]:
     from texturenet_plugin.descriptors import load_descriptor
-    from texturenet_plugin.training import (exemplar_colors, exemplar_grams, new_state, preset,
-                                            train_step)
+    from texturenet_plugin.training import (
+        exemplar_colors,
+        exemplar_grams,
+        new_state,
+        preset,
+        train_step,
+    )
 
     config = preset("cpu", descriptor="random", batch_size=2, size=64).validate()
     descriptor = load_descriptor("random").to(device)

@@ -8,10 +8,14 @@ Run it once per setting (each run must be a fresh process).
 
 from __future__ import annotations
 
+# First: texturenet_plugin sets THP_MEM_ALLOC_ENABLE, which torch reads when it loads.
+import texturenet_plugin
+
+# isort: split
+
 import sys
 import time
 
-import texturenet_plugin  # noqa: F401, I001  (before torch: it sets THP_MEM_ALLOC_ENABLE)
 import torch
 
 from texturenet_plugin import registry

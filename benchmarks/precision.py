@@ -13,6 +13,11 @@ asks for >= 40 dB before reduced precision may be a default. Reads whatever
 
 from __future__ import annotations
 
+# First: texturenet_plugin sets THP_MEM_ALLOC_ENABLE, which torch reads when it loads.
+import texturenet_plugin
+
+# isort: split
+
 import argparse
 import json
 import os
@@ -20,7 +25,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import texturenet_plugin  # noqa: F401, I001  (before torch: it sets THP_MEM_ALLOC_ENABLE)
 import torch
 from PIL import Image
 

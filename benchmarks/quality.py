@@ -14,13 +14,17 @@ whichever layers the model was trained on.
 
 from __future__ import annotations
 
+# First: texturenet_plugin sets THP_MEM_ALLOC_ENABLE, which torch reads when it loads.
+import texturenet_plugin
+
+# isort: split
+
 import argparse
 import json
 import statistics
 import time
 from pathlib import Path
 
-import texturenet_plugin  # noqa: F401, I001  (before torch: it sets THP_MEM_ALLOC_ENABLE)
 import torch
 
 from texturenet_plugin import registry

@@ -18,6 +18,11 @@ Usage: ``flock /tmp/texnet-cpu.lock python benchmarks/speed.py --json speed.json
 
 from __future__ import annotations
 
+# First: texturenet_plugin sets THP_MEM_ALLOC_ENABLE, which torch reads when it loads.
+import texturenet_plugin
+
+# isort: split
+
 import argparse
 import json
 import os
@@ -30,7 +35,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import texturenet_plugin  # noqa: F401, I001  (before torch: it sets THP_MEM_ALLOC_ENABLE)
 import torch
 
 from texturenet_plugin import registry

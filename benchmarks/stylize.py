@@ -18,6 +18,11 @@ Run it under `flock /tmp/texnet-cpu.lock` on the shared machine.
 
 from __future__ import annotations
 
+# First: texturenet_plugin sets THP_MEM_ALLOC_ENABLE, which torch reads when it loads.
+import texturenet_plugin
+
+# isort: split
+
 import argparse
 import json
 import resource
@@ -29,7 +34,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import texturenet_plugin  # noqa: F401, I001  (before torch: it sets THP_MEM_ALLOC_ENABLE)
 import torch
 from PIL import Image
 from torch.nn import functional as F

@@ -27,9 +27,9 @@ from torch.nn import functional as F
 
 from .fast import (
     _FUSED,
+    PRECISIONS,
     SLOPE,
     Conv,
-    PRECISIONS,
     FastGenerator,
     _with_content,
     check_precision,

@@ -66,17 +66,18 @@ class WindowEvaluator:
         self.device, self.dtype = self.fast.device, self.fast.dtype
 
     def _noise(self, scale: int, rows: Span, cols: Span) -> torch.Tensor:
-        """Noise of the window, hashed where the generator runs: on a GPU the CPU's hashing
-        would take longer than the convolutions."""
-        on_cpu = self.device.type == "cpu"
-        r = torch.arange(*rows, dtype=torch.int64, device=self.device)
-        c = torch.arange(*cols, dtype=torch.int64, device=self.device)
+        """Noise of the window. On CUDA it is hashed on the device (the CPU's hashing and the
+        copy took longer than the convolutions); elsewhere on the CPU (MPS has no int64/float64
+        path for it)."""
+        where = self.device if self.device.type == "cuda" else torch.device("cpu")
+        r = torch.arange(*rows, dtype=torch.int64, device=where)
+        c = torch.arange(*cols, dtype=torch.int64, device=where)
         if self.period is not None:
             r = r % (self.period[0] >> scale)
             c = c % (self.period[1] >> scale)
         channels = self.gen.spec.noise_channels
-        z = (noise_window_nhwc(self.seeds, scale, channels, r, c) if on_cpu
-             else noise_window(self.seeds[0], scale, channels, r, c, self.seeds))
+        z = (noise_window(self.seeds[0], scale, channels, r, c, self.seeds) if where.type == "cuda"
+             else noise_window_nhwc(self.seeds, scale, channels, r, c))
         return self.fast.prepare(z)
 
     def _branch(self, scale: int, rows: Span, cols: Span) -> torch.Tensor:
