@@ -15,7 +15,7 @@ a dry run on a CPU: ``python benchmarks/cuda_check.py --device cpu --size 128``.
 from __future__ import annotations
 
 # First: texturenet_plugin sets THP_MEM_ALLOC_ENABLE, which torch reads when it loads.
-import texturenet_plugin
+import texturenet_plugin  # noqa: F401
 
 # isort: split
 
@@ -123,7 +123,7 @@ def main(argv=None) -> int:
                   lambda: check_training(device)):
         try:
             rows += check()
-        except Exception as exc:  # report and go on: one broken check must not hide the rest
+        except Exception as exc:  # noqa: BLE001 (one broken check must not hide the rest)
             rows.append(_row(f"error: {type(exc).__name__}: {exc}", None, math.nan, False))
     for row in rows:
         print(f"{'ok  ' if row['ok'] else 'FAIL'} {row['check']:45} max err {row['max_error']}"

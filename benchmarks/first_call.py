@@ -9,7 +9,7 @@ Run it once per setting (each run must be a fresh process).
 from __future__ import annotations
 
 # First: texturenet_plugin sets THP_MEM_ALLOC_ENABLE, which torch reads when it loads.
-import texturenet_plugin
+import texturenet_plugin  # noqa: F401
 
 # isort: split
 

@@ -14,7 +14,7 @@ asks for >= 40 dB before reduced precision may be a default. Reads whatever
 from __future__ import annotations
 
 # First: texturenet_plugin sets THP_MEM_ALLOC_ENABLE, which torch reads when it loads.
-import texturenet_plugin
+import texturenet_plugin  # noqa: F401
 
 # isort: split
 

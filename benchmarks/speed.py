@@ -19,7 +19,7 @@ Usage: ``flock /tmp/texnet-cpu.lock python benchmarks/speed.py --json speed.json
 from __future__ import annotations
 
 # First: texturenet_plugin sets THP_MEM_ALLOC_ENABLE, which torch reads when it loads.
-import texturenet_plugin
+import texturenet_plugin  # noqa: F401
 
 # isort: split
 
@@ -246,13 +246,13 @@ def bench_bundled_stylizer(size: int, device: torch.device, precisions: list[str
 
     try:
         gen = registry.load(name).build(device)
-    except Exception as exc:  # the code under test may not ship it
+    except Exception as exc:  # noqa: BLE001 (the code under test may not ship it)
         print(f"  bundled stylizer {name!r} not available ({exc}); skipped")
         return []
     rows = []
     for precision in precisions:
         options = StylizeOptions(**({"precision": precision} if precision else {}))
-        times = time_call(lambda: stylize(gen, image, options), 3, device)
+        times = time_call(lambda o=options: stylize(gen, image, o), 3, device)
         rows.append({"tool": f"texnet stylize engine ({name}, {precision})", "size": size,
                      "device": device.type, "seconds": min(times)})
         print(f"  stylize {rows[-1]['tool']} {size}²  {rows[-1]['seconds'] * 1000:.1f} ms")

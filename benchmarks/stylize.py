@@ -19,7 +19,7 @@ Run it under `flock /tmp/texnet-cpu.lock` on the shared machine.
 from __future__ import annotations
 
 # First: texturenet_plugin sets THP_MEM_ALLOC_ENABLE, which torch reads when it loads.
-import texturenet_plugin
+import texturenet_plugin  # noqa: F401
 
 # isort: split
 
