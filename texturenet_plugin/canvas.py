@@ -62,8 +62,8 @@ def canvas_texture(gen: Generator, box: Box, seed: int = 0, scale: float = 1.0,
     validate_scale(scale)
     reporter = reporter or Reporter()
     left, top, right, bottom = box
-    plane = (right - left) * (bottom - top) / scale**2  # pixels of the texture plane computed
-    precision = resolve_precision(precision, next(gen.parameters()).device, int(plane))
+    plane_pixels = int((right - left) * (bottom - top) / scale**2)  # of the plane computed
+    precision = resolve_precision(precision, next(gen.parameters()).device, plane_pixels)
     if scale == 1.0:
         return sample_canvas(gen, box, seed, reporter, precision=precision)
     xi, xa = _axis(left, right, scale)

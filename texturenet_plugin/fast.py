@@ -174,12 +174,11 @@ class FastGenerator:
             self.head = self._convs([(gen.head.weight.double(), gen.head.bias.double())])[0]
 
     def _convs(self, pairs) -> list[Conv]:
-        return [Conv(w.to(self.device, self.dtype).contiguous(memory_format=torch.channels_last),
-                     b.to(self.device, self.dtype)) for w, b in pairs]
+        return [compute_conv(w, b, self.device, self.dtype) for w, b in pairs]
 
     def prepare(self, x: torch.Tensor) -> torch.Tensor:
         """An input (noise or content) in compute dtype and channels-last layout."""
-        return x.to(self.device, self.dtype).contiguous(memory_format=torch.channels_last)
+        return to_compute(x, self.device, self.dtype)
 
     def __call__(self, noise: list[torch.Tensor], content: torch.Tensor | None = None):
         return self.forward(noise, content)
@@ -209,9 +208,23 @@ class FastGenerator:
         return self.rgb(x)
 
     def rgb(self, features: torch.Tensor) -> torch.Tensor:
-        """Final 1×1 conv and output map (:func:`.generator.to_rgb`) -> (B, 3, H, W) float32."""
-        out = F.conv2d(features, self.head.weight, self.head.bias)
-        return to_rgb(self.spec, out.float()).contiguous()
+        return head_rgb(self.spec, self.head, features)
+
+
+def to_compute(x: torch.Tensor, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """``x`` on ``device`` in the compute dtype, channels-last (inputs and conv weights)."""
+    return x.to(device, dtype).contiguous(memory_format=torch.channels_last)
+
+
+def compute_conv(weight: torch.Tensor, bias: torch.Tensor, device: torch.device,
+                 dtype: torch.dtype) -> Conv:
+    return Conv(to_compute(weight, device, dtype), bias.to(device, dtype))
+
+
+def head_rgb(spec, head: Conv, features: torch.Tensor) -> torch.Tensor:
+    """Final 1×1 conv and output map (:func:`.generator.to_rgb`) -> (B, 3, H, W) float32."""
+    out = F.conv2d(features, head.weight, head.bias)
+    return to_rgb(spec, out.float()).contiguous()
 
 
 def _with_content(spec, noise: list[torch.Tensor], content: torch.Tensor | None):

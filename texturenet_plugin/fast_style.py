@@ -4,8 +4,8 @@ An instance norm's statistics depend on the image, so they cannot be folded at l
 cases, both exact up to float rounding:
 
 - **Whole image** (:class:`InstanceNormRunner`): channels-last oneDNN convolutions in the
-  compute dtype; after each one, ATen's channels-last batch-norm kernel (a batch of one image:
-  its statistics are the instance statistics) and an in-place LeakyReLU.
+  compute dtype; after each one, the per-channel statistics (:func:`channel_stats`) and the
+  normalisation + LeakyReLU as one fused pass (:func:`affine_leaky`).
   The join's two norms become a per-input-channel affine of the mixer's first convolution,
   folded into its weights on the fly (exact with circular padding, as in :mod:`.fast`). The
   statistics can be recorded as they are computed.
@@ -27,20 +27,22 @@ from torch.nn import functional as F
 
 from .fast import (
     _FUSED,
-    PRECISIONS,
     SLOPE,
     Conv,
     FastGenerator,
     _with_content,
     check_precision,
+    compute_conv,
     fast_generator,
     fold_input_affine,
+    head_rgb,
     join_circular,
     pad_circular,
     strict_float32,
     supports_folding,
+    to_compute,
 )
-from .generator import ConvBlock, Generator, to_rgb
+from .generator import ConvBlock, Generator
 
 Stats = dict  # id(norm module) -> (mean, var), each (C,) float32: statistics of the norm's input
 
@@ -83,8 +85,7 @@ class InstanceNormRunner:
             self.head = self._conv(gen.head.weight, gen.head.bias)
 
     def _conv(self, weight: torch.Tensor, bias: torch.Tensor) -> Conv:
-        return Conv(weight.to(self.device, self.dtype).contiguous(memory_format=torch.channels_last),
-                    bias.to(self.device, self.dtype))
+        return compute_conv(weight, bias, self.device, self.dtype)
 
     def _block(self, block: ConvBlock) -> list[tuple[Conv, nn.InstanceNorm2d]]:
         return [(self._conv(c.weight, c.bias), n) for c, n in _layers(block)]
@@ -95,17 +96,20 @@ class InstanceNormRunner:
     @torch.no_grad()
     def forward(self, noise, content=None, stats: Stats | None = None) -> torch.Tensor:
         stats = {} if stats is None else stats
-        inputs = [x.to(self.device, self.dtype).contiguous(memory_format=torch.channels_last)
+        inputs = [to_compute(x, self.device, self.dtype)
                   for x in _with_content(self.spec, noise, content)]
         if inputs[0].shape[0] != 1:
             raise ValueError("the instance-norm fast path takes one image at a time")
+        with strict_float32(self.device, self.dtype):
+            return self._forward(inputs, stats)
+
+    def _forward(self, inputs: list[torch.Tensor], stats: Stats) -> torch.Tensor:
         x = run_norm_block(self.branches[-1], inputs[-1], stats)
         for depth in range(1, self.spec.scales):
             scale = self.spec.scales - 1 - depth
             fine = run_norm_block(self.branches[scale], inputs[scale], stats)
             x = self._mix(depth - 1, x, fine, stats)
-        out = F.conv2d(x, self.head.weight, self.head.bias)
-        return to_rgb(self.spec, out.float()).contiguous()
+        return head_rgb(self.spec, self.head, x)
 
     def _mix(self, index: int, coarse: torch.Tensor, fine: torch.Tensor, stats: Stats):
         """Join (both norms folded into the mixer's first conv) and the mixer block."""
@@ -213,13 +217,11 @@ class FastStylizer:
             self.whole = InstanceNormRunner(gen, precision)
 
     def __call__(self, noise, content):
-        with strict_float32(content.device, PRECISIONS[self.precision]):
-            return self.whole(noise, content)
+        return self.whole(noise, content)
 
     def frozen(self, noise, content):
         if isinstance(self.whole, FastGenerator):
             return self.whole
         stats: Stats = {}
-        with strict_float32(content.device, PRECISIONS[self.precision]):
-            self.whole(noise, content, stats)
+        self.whole(noise, content, stats)
         return FastGenerator(self.gen, self.precision, affine=frozen_affine(stats))
