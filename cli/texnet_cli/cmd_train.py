@@ -8,7 +8,7 @@ import click
 
 from texturenet_plugin.descriptors import DESCRIPTORS
 from texturenet_plugin.device import resolve_device
-from texturenet_plugin.training import PRESETS, preset
+from texturenet_plugin.training import LOSSES, PRESETS, preset
 
 from .app import App, common_options
 
@@ -33,6 +33,9 @@ def train():
 @click.option("--color-weight", type=click.FloatRange(min=0),
               help="Weight of the colour-histogram term (0: the paper's loss alone) "
                    "[default: the preset's].")
+@click.option("--loss", type=click.Choice(LOSSES),
+              help="Texture term: the paper's Gram loss, sliced Wasserstein (whole feature "
+                   "distributions) or both [default: the preset's].")
 @click.option("--seed", type=int, help="Training seed [default: the preset's].")
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint of NAME.")
 @click.option("--restart", is_flag=True, help="Discard an existing checkpoint of NAME.")
@@ -43,14 +46,14 @@ def train():
               help="Write the .tnet here instead of the user models folder.")
 @common_options
 def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterations, batch_size,
-                      size, lr, checkpoint_every, color_weight, seed, resume, restart, title,
+                      size, lr, checkpoint_every, color_weight, loss, seed, resume, restart, title,
                       license_, output):
     """Train a texture generator from EXEMPLAR (Ctrl-C saves a checkpoint; --resume continues)."""
     from texturenet_plugin.texture_training import ModelCard, train_texture_model
 
     config = preset(preset_name, descriptor=descriptor, iterations=iterations,
                     batch_size=batch_size, size=size, lr=lr, checkpoint_every=checkpoint_every,
-                    color_weight=color_weight, seed=seed).validate()
+                    color_weight=color_weight, loss=loss, seed=seed).validate()
     card = ModelCard(name=name, title=title, license=license_, source=exemplar.name)
     path = train_texture_model(exemplar, card, config, app.reporter(), resume=resume,
                                device=resolve_device(app.device), output=output, restart=restart)

@@ -1,0 +1,168 @@
+"""texnet beside G'MIC's patch-based synthesis (`syntexturize_matchpatch`) on the same exemplars.
+
+    python benchmarks/peer.py [MODEL|NAME=FILE.tnet ...] [--samples 4] [--out docs/quality]
+        [--no-timing]
+
+For each model (default: every bundled texture in tools/bundled_models.txt): wall time of a
+fresh process making a 512² and a 2048² tile (`texnet fill --tile`, `gmic EXEMPLAR
+syntexturize_matchpatch W,H`; start-up included, what a plug-in click costs), and the texture
+loss of ``--samples`` samples of each at 256², judged by the ImageNet `vgg16` descriptor's Gram
+matrices on the paper's five layers against the exemplar at its own pixel scale (what a user
+gets by default). Writes ``peer.json``, ``peer.md`` (the table) and ``peer-sheet.jpg``
+(exemplar | texnet | G'MIC, 512² each) into ``--out``.
+
+Needs G'MIC: `apt-get install gmic` (Debian/Ubuntu). Without it the benchmark says so and
+exits 0 having measured nothing. Needs the descriptor: `texnet descriptors pull vgg16`.
+Pause background training while it runs: the timings assume an idle machine.
+"""
+
+from __future__ import annotations
+
+# First: texturenet_plugin sets THP_MEM_ALLOC_ENABLE, which torch reads when it loads.
+import texturenet_plugin  # noqa: F401
+
+# isort: split
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from texturenet_plugin import registry
+from texturenet_plugin.descriptor import TEXTURE_LAYERS
+from texturenet_plugin.descriptors import load_descriptor
+from texturenet_plugin.images import read_rgb
+from texturenet_plugin.quality import sample_loss
+from texturenet_plugin.texture_training import exemplar_tensor
+from texturenet_plugin.training import TrainConfig, exemplar_grams
+
+ROOT = Path(__file__).resolve().parents[1]
+EXEMPLARS = ROOT / "exemplars"
+JUDGE = TrainConfig(descriptor="vgg16", exemplar_max_side=1 << 30, layers=TEXTURE_LAYERS)
+TEXNET = [sys.executable, "-m", "texnet_cli.main"]
+
+
+def bundled() -> list[tuple[str, str]]:
+    lines = (ROOT / "tools" / "bundled_models.txt").read_text().splitlines()
+    return [(line.split()[0], line.split()[0]) for line in lines if line.strip()]
+
+
+def parse_models(args: list[str]) -> list[tuple[str, str]]:
+    """``NAME`` or ``NAME=FILE.tnet`` -> (label, model reference)."""
+    return [tuple(a.split("=", 1)) if "=" in a else (a, a) for a in args] or bundled()
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def texnet_cmd(ref: str, size: int, seed: int, out: Path) -> list[str]:
+    return TEXNET + ["fill", "--model", ref, "--tile", f"{size}x{size}", "--seed", str(seed),
+                     "--progress", "none", "-o", str(out)]
+
+
+def gmic_cmd(exemplar: Path, size: int, seed: int, out: Path) -> list[str]:
+    return ["gmic", "-v", "-", str(exemplar), "srand", str(seed),
+            "syntexturize_matchpatch", f"{size},{size}", "o", str(out)]
+
+
+def make(tool: str, ref: str, exemplar: Path, size: int, seed: int, tmp: Path) -> tuple[Path, float]:
+    out = tmp / f"{tool}-{size}-{seed}.png"
+    cmd = texnet_cmd(ref, size, seed, out) if tool == "texnet" else gmic_cmd(exemplar, size, seed, out)
+    return out, timed(cmd)
+
+
+def judge(descriptor, grams, paths: list[Path]) -> list[float]:
+    images = [(read_rgb(p) * 255 + 0.5).astype(np.uint8) for p in paths]
+    return [sample_loss(descriptor, grams, image, TEXTURE_LAYERS) for image in images]
+
+
+def measure_one(label: str, ref: str, descriptor, n: int, timing: bool, tmp: Path) -> dict:
+    model = registry.load(ref)
+    exemplar = EXEMPLARS / model.meta["source"]
+    grams = exemplar_grams(descriptor, exemplar_tensor(exemplar), JUDGE)
+    record = {"model": label, "exemplar": exemplar.name,
+              "descriptor": model.meta.get("descriptor"), "samples": n}
+    for tool in ("texnet", "gmic"):
+        samples = [make(tool, ref, exemplar, 256, seed, tmp)[0] for seed in range(n)]
+        losses = judge(descriptor, grams, samples)
+        record[tool] = {"losses": losses, "mean_loss": statistics.mean(losses)}
+        if timing:
+            for size in (512, 2048):
+                record[tool][f"seconds_{size}"] = make(tool, ref, exemplar, size, 0, tmp)[1]
+        record[tool]["sheet"] = str(make(tool, ref, exemplar, 512, 0, tmp)[0])
+    record["loss_ratio"] = record["texnet"]["mean_loss"] / record["gmic"]["mean_loss"]
+    return record
+
+
+def labelled(image: Image.Image, text: str) -> Image.Image:
+    out = Image.new("RGB", (512, 512 + 16), "white")
+    out.paste(image, ((512 - image.width) // 2, 16 + (512 - image.height) // 2))
+    ImageDraw.Draw(out).text((4, 2), text, fill="black")
+    return out
+
+
+def sheet(records: list[dict], path: Path) -> None:
+    rows = []
+    for r in records:
+        ex = Image.open(EXEMPLARS / r["exemplar"]).convert("RGB")
+        if max(ex.size) > 512:
+            ex.thumbnail((512, 512))
+        panels = [labelled(ex, f"{r['model']}: exemplar {r['exemplar']} (actual size)"),
+                  labelled(Image.open(r["texnet"]["sheet"]).convert("RGB"),
+                           f"texnet ({r['descriptor']}) loss {r['texnet']['mean_loss']:.3g}"),
+                  labelled(Image.open(r["gmic"]["sheet"]).convert("RGB"),
+                           f"G'MIC matchpatch loss {r['gmic']['mean_loss']:.3g}")]
+        rows.append(np.concatenate([np.asarray(p) for p in panels], axis=1))
+    Image.fromarray(np.concatenate(rows, axis=0)).save(path, quality=88)
+
+
+def table(records: list[dict]) -> str:
+    head = ("| model | texnet loss | G'MIC loss | ratio | texnet 512² s | G'MIC 512² s "
+            "| texnet 2048² s | G'MIC 2048² s |\n|---|---|---|---|---|---|---|---|\n")
+    rows = []
+    for r in records:
+        t, g = r["texnet"], r["gmic"]
+        times = [f"{d.get(k, float('nan')):.2f}" for k in ("seconds_512", "seconds_2048")
+                 for d in (t, g)]
+        rows.append(f"| {r['model']} | {t['mean_loss']:.3g} | {g['mean_loss']:.3g} | "
+                    f"{r['loss_ratio']:.2f}× | {times[0]} | {times[1]} | {times[2]} | {times[3]} |")
+    return head + "\n".join(rows) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("models", nargs="*")
+    parser.add_argument("--samples", type=int, default=4)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "quality")
+    parser.add_argument("--no-timing", action="store_true", help="losses and sheet only")
+    args = parser.parse_args()
+    if shutil.which("gmic") is None:
+        print("peer: G'MIC is not installed (Debian/Ubuntu: apt-get install gmic); skipped")
+        return
+    descriptor = load_descriptor("vgg16")
+    with tempfile.TemporaryDirectory() as tmp:
+        records = [measure_one(label, ref, descriptor, args.samples, not args.no_timing,
+                               Path(tmp)) for label, ref in parse_models(args.models)]
+        args.out.mkdir(parents=True, exist_ok=True)
+        sheet(records, args.out / "peer-sheet.jpg")
+    for r in records:
+        for tool in ("texnet", "gmic"):
+            r[tool].pop("sheet")
+    (args.out / "peer.json").write_text(json.dumps(records, indent=1))
+    (args.out / "peer.md").write_text(table(records))
+    print(table(records))
+
+
+if __name__ == "__main__":
+    main()
