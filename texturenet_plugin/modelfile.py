@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from . import modelcheck
 from .atomic import atomic_file
 from .errors import ModelError
 from .generator import Generator, GeneratorSpec
@@ -73,24 +74,20 @@ def load_model(path: str | Path) -> ModelFile:
 
 
 def from_payload(payload: object, origin: str) -> ModelFile:
+    """A validated :class:`ModelFile`: every field is checked (:mod:`.modelcheck`) before
+    anything is built, so a hostile or damaged file fails with a :class:`ModelError`."""
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ModelError(f"{origin} is not a texnet model file")
     payload = _migrate(payload, origin)
-    if payload.get("kind") not in KINDS:
-        raise ModelError(f"{origin}: unknown model kind {payload.get('kind')!r}")
-    try:
-        spec = GeneratorSpec.from_dict(payload["arch"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelError(f"{origin}: invalid architecture ({exc})") from exc
-    return ModelFile(payload["kind"], spec, payload["state_dict"], dict(payload.get("meta", {})))
+    kind = payload.get("kind")
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise ModelError(f"{origin}: unknown model kind {kind!r:.40}")
+    spec = modelcheck.check_arch(payload.get("arch"), kind, origin)
+    state = modelcheck.check_state_dict(payload.get("state_dict"), spec, origin)
+    return ModelFile(kind, spec, state, modelcheck.check_meta(payload.get("meta", {}), origin))
 
 
 def _migrate(payload: dict, origin: str) -> dict:
     """Bring older versions up to date; refuse newer ones with a clear message."""
-    version = payload.get("version")
-    if not isinstance(version, int) or version > VERSION:
-        raise ModelError(
-            f"{origin} uses model format version {version!r}; this texnet reads up to "
-            f"{VERSION}: upgrade texnet (pip install -U texnet)"
-        )
+    modelcheck.check_version(payload.get("version"), VERSION, origin)
     return payload
