@@ -211,7 +211,7 @@ def test_output_rules(files, tmp_path, capsys):
     assert image.read_bytes() != before
     code, _, err = texnet(capsys, "fill", "--tile", "32x32", "--scale", "2", "-o",
                           tmp_path / "t.png")
-    assert code == 2 and "--scale need --image" in err
+    assert code == 2 and "--scale needs --image" in err
 
 
 def test_huge_declared_mask_is_refused(files, tmp_path, capsys):

@@ -6,7 +6,7 @@ import torch
 
 from .errors import InputError
 
-DEVICES = ("auto", "cpu", "cuda", "mps")
+from .limits import DEVICES  # noqa: F401  (its home: limits, torch-free for the CLI)
 
 
 def _mps_available() -> bool:

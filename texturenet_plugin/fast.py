@@ -31,11 +31,10 @@ from torch.nn import functional as F
 
 from .errors import InputError
 from .generator import ConvBlock, Generator, to_rgb
+from .limits import AUTO, PRECISION_CHOICES  # noqa: F401  (their home: limits)
 from .noise import _hash32
 
 PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
-AUTO = "auto"  # the CLI's and the worker's default: see resolve_precision
-PRECISION_CHOICES = (AUTO, *PRECISIONS)
 # auto keeps float32 below this many output pixels. 0: on this project's CPU (AVX512-BF16)
 # bfloat16 won at every size measured, 256² included (22.0 -> 13.9 ms, two threads, machine to
 # itself; docs/performance.md, "Precision default"). A knob for CPUs where small sizes lose.

@@ -17,24 +17,13 @@ import numpy as np
 from .canvas import canvas_texture, validate_scale
 from .generator import Generator
 from .images import Picture
+from .limits import FillOptions  # noqa: F401  (its home: limits, torch-free for the CLI)
 from .progress import Reporter
 from .selection import LUMA, Box, Selection, load_selection, surroundings
 
 BAND_ROWS = 256  # rows composited per step: bounds the float working set
 MATCH_GAIN = (0.25, 4.0)  # colour matching may scale contrast by at most this much
 STATS_SAMPLES = 1 << 20  # pixels used for colour statistics
-
-
-@dataclass
-class FillOptions:
-    """One home for the defaults of ``texnet fill --image``."""
-
-    seed: int = 0
-    scale: float = 1.0
-    feather: float = 0.0
-    layer_only: bool = False
-    match_colors: bool = False
-    precision: str = "float32"  # compute type, see fast.resolve_precision ("auto" in the CLI)
 
 
 @dataclass

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from . import config
 from .errors import InputError, ModelNotFoundError
+from .limits import DEFAULT_MODEL  # noqa: F401  (its home: limits)
 from .modelfile import ModelFile, load_model
 
-DEFAULT_MODEL = "pebbles"
 SUFFIX = ".tnet"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 

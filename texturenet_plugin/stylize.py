@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -38,32 +37,8 @@ from .fast import noise_window_nhwc, resolve_precision
 from .fast_style import FastStylizer
 from .generator import Generator
 from .images import open_image, save_atomic
+from .limits import MAX_STRENGTH, StylizeOptions  # noqa: F401  (their home: limits)
 from .progress import Reporter
-
-MAX_STRENGTH = 100.0
-
-
-@dataclass(frozen=True)
-class StylizeOptions:
-    """Every stylization default lives here; the CLI shows them, never restates them."""
-
-    strength: float = 1.0  # k, the noise magnitude (paper Fig. 5)
-    seed: int = 0
-    keep_colors: bool = False
-    max_pass_side: int = 1280  # larger padded images are tiled
-    overlap: int = 96  # discarded border of each tile, a multiple of the lattice
-    # reflect padding around the image: 0 leaves a visible seam line along the borders; 16 and
-    # 32 looked alike on both bundled stylizers (and 16 computes 11 % fewer pixels at 512²)
-    margin: int = 16
-    precision: str = "float32"  # compute type, see fast.resolve_precision ("auto" in the CLI)
-
-    def validate(self) -> StylizeOptions:
-        if not 0 <= self.strength <= MAX_STRENGTH:
-            raise InputError(f"--strength {self.strength}: must be in 0..{MAX_STRENGTH:g}")
-        if self.max_pass_side < 4 * self.overlap:
-            raise InputError(f"max_pass_side {self.max_pass_side} must be >= 4 x overlap")
-        return self
-
 
 def _round_up(n: int, m: int) -> int:
     return -(-n // m) * m

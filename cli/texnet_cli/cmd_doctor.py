@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
 
 import click
 
-from texturenet_plugin import __version__, config, descriptors, registry
+from texturenet_plugin import __version__, config
+
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"  # PyTorch's own index of CPU-only wheels
 
 
 def checks() -> list[tuple[str, str]]:
     import torch
 
+    from texturenet_plugin import descriptors, registry
+
     rows = [
         ("texnet", __version__),
         ("python", platform.python_version()),
-        ("torch", torch.__version__),
+        ("torch", f"{torch.__version__} ({torch_build(torch)})"),
         ("cuda", torch.cuda.get_device_name(0) if torch.cuda.is_available() else "not available"),
+        *torch_hint(torch),
         ("cpu threads", str(torch.get_num_threads())),
-        ("cache", str(config.cache_dir())),
-        ("user data", str(config.data_dir())),
+        *path_rows(),
         ("offline", "yes" if config.offline() else "no"),
         ("texnet executable", shutil.which("texnet") or "not on PATH"),
     ]
@@ -30,6 +35,38 @@ def checks() -> list[tuple[str, str]]:
     rows.append(("models", ", ".join(m.name for m in registry.list_local()) or "none"))
     rows += plugin_rows()
     return rows
+
+
+def torch_build(torch) -> str:
+    """Which torch wheel is installed: CUDA, ROCm or CPU-only."""
+    if torch.version.cuda:
+        return f"CUDA {torch.version.cuda} build"
+    if getattr(torch.version, "hip", None):
+        return f"ROCm {torch.version.hip} build"
+    return "CPU-only build"
+
+
+def torch_hint(torch) -> list[tuple[str, str]]:
+    """A GPU build without a GPU costs gigabytes for nothing: say how to swap it."""
+    if not torch.version.cuda or torch.cuda.is_available():
+        return []
+    return [("torch hint", "no GPU here: the CPU-only build (~1 GB on disk instead of ~5.5 GB "
+             "with its nvidia-* wheels) runs texnet the same: pip install torch torchvision "
+             f"--index-url {CPU_INDEX}")]
+
+
+def path_rows() -> list[tuple[str, str]]:
+    """Where texnet keeps files (README, Where files go); TEXNET_HOME moves all of them."""
+    return [
+        ("TEXNET_HOME", os.environ.get("TEXNET_HOME") or "not set (platform folders)"),
+        ("cache", str(config.cache_dir())),
+        ("downloaded models", str(config.models_cache_dir())),
+        ("descriptor weights", str(config.descriptors_dir())),
+        ("user data", str(config.data_dir())),
+        ("your models", str(config.user_models_dir())),
+        ("training runs", str(config.runs_dir())),
+        ("config file", str(config.config_file())),
+    ]
 
 
 def plugin_rows() -> list[tuple[str, str]]:
@@ -53,6 +90,7 @@ def plugin_rows() -> list[tuple[str, str]]:
 
 @click.command("doctor")
 def doctor():
-    """Report device, versions, cache, descriptors and models."""
+    """Report versions (and which torch build), device, where files go, descriptors, models
+    and plug-ins: what a bug report needs."""
     for key, value in checks():
         click.echo(f"{key:<22} {value}")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from texturenet_plugin import config, registry
+from texturenet_plugin import config
 from texturenet_plugin.errors import ModelError
-from texturenet_plugin.modelfile import load_model
 
 from .app import App, common_options, echo_json
+
+if TYPE_CHECKING:
+    from texturenet_plugin import registry
 
 
 @click.group("models")
@@ -19,6 +22,8 @@ def models():
 
 
 def describe(entry: registry.LocalModel) -> dict:
+    from texturenet_plugin.modelfile import load_model
+
     model = load_model(entry.path)
     meta = model.meta
     return {
@@ -32,7 +37,12 @@ def describe(entry: registry.LocalModel) -> dict:
 def remote_rows(local: set[str]) -> list[dict]:
     """Index entries not on this machine (network indexes are skipped when offline)."""
     from texturenet_plugin import zoo
+    from texturenet_plugin.index import all_indexes
 
+    if len(all_indexes()) == 1:
+        click.echo("note: only the bundled models exist today: no public model index is "
+                   "published yet. Add one with TEXNET_INDEX=URL or `texnet models index add "
+                   "URL` (README, Sharing models).", err=True)
     lookup = zoo.remote_models()
     for problem in lookup.problems:
         click.echo(f"warning: {problem}", err=True)
@@ -47,15 +57,23 @@ def remote_rows(local: set[str]) -> list[dict]:
 @click.option("--remote", is_flag=True, help="Also list models the indexes offer.")
 def list_models(as_json, remote):
     """Models on this machine (bundled, trained by you, downloaded); --remote adds the ones
-    the indexes offer (where: index)."""
+    the indexes offer (where: index).
+
+    LICENCE is the licence of the model's exemplar (`texnet models info NAME` has the full
+    text); README, Licences, says what applies to the images you generate."""
+    from texturenet_plugin import registry
+
     rows = [describe(entry) for entry in registry.list_local()]
     if remote:
         rows += remote_rows({row["name"] for row in rows})
     if as_json:
         echo_json(rows)
         return
+    click.echo(f"{'NAME':<24} {'KIND':<8} {'WHERE':<8} {'LICENCE':<8} TITLE")
     for row in rows:
-        click.echo(f"{row['name']:<24} {row['kind']:<8} {row['where']:<8} {row['title']}")
+        licence = row.get("license", "").split(" (")[0] or "unknown"
+        click.echo(f"{row['name']:<24} {row['kind']:<8} {row['where']:<8} {licence:<8} "
+                   f"{row['title']}")
 
 
 @models.command("pull")
@@ -76,8 +94,9 @@ def pull(app: App, name, force):
 @click.argument("name")
 def info(name):
     """Everything stored about a model (JSON); for a model not yet pulled, its index entry."""
-    from texturenet_plugin import zoo
+    from texturenet_plugin import registry, zoo
     from texturenet_plugin.download import sha256_file
+    from texturenet_plugin.modelfile import load_model
 
     path = registry.find_local(name)
     if path is None:

@@ -7,16 +7,16 @@ once). Prints ``{"name": "/abs/NAME.png", ...}`` on stdout.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import numpy as np
-import torch
 
-from texturenet_plugin import registry
 from texturenet_plugin.errors import InputError
-from texturenet_plugin.images import write_rgb
 
 from .app import echo_json
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Models saved without a preview get a sample of this size (texture models only).
 SAMPLE_SIDE = 128
@@ -24,6 +24,8 @@ SAMPLE_SIDE = 128
 
 def preview_pixels(model) -> np.ndarray | None:
     """(H, W, 3) uint8: the stored preview, else a small sample of a texture model, else None."""
+    import torch
+
     preview = model.meta.get("preview")
     if isinstance(preview, torch.Tensor) and preview.dim() == 3 and preview.shape[-1] == 3:
         return preview.to(torch.uint8).cpu().numpy()
@@ -42,7 +44,14 @@ def preview_pixels(model) -> np.ndarray | None:
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
               required=True, help="Folder to write NAME.png files into (created if needed).")
 def preview(names, folder):
-    """Write the preview of each named model (default: every local model) to DIR/NAME.png."""
+    """Write the preview of each named model (default: every local model) to DIR/NAME.png.
+
+    Prints a JSON object {"NAME": "/absolute/DIR/NAME.png", ...} on stdout (style models
+    saved without a preview are left out). The GIMP and Krita plug-ins show these thumbnails
+    in their model pickers."""
+    from texturenet_plugin import registry
+    from texturenet_plugin.images import write_rgb
+
     names = names or tuple(entry.name for entry in registry.list_local())
     try:
         folder.mkdir(parents=True, exist_ok=True)

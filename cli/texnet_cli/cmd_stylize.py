@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from texturenet_plugin.errors import InputError
-from texturenet_plugin.stylize import MAX_STRENGTH, StylizeOptions
+from texturenet_plugin.limits import MAX_STRENGTH, StylizeOptions
 
 from .app import App, common_options
 from .speed_options import speed_options
@@ -37,7 +37,8 @@ def load_style_generator(app: App, ref: str):
               "adds texture (paper Fig. 5).")
 @click.option("--keep-colors", is_flag=True, help="Transfer luminance only; keep IN's colours.")
 @click.option("--mask", type=click.Path(dir_okay=False, path_type=Path),
-              help="Greyscale mask of IN's size: white is stylized, black kept, grey blends.")
+              help="Mask image of IN's size (grey or colour): white is stylized, black kept, grey "
+              "blends.")
 @click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
 @click.option("--max-pass-side", type=click.IntRange(256, 8192), default=DEFAULTS.max_pass_side,
               show_default=True, help="Larger images are stylized in tiles (bounded memory).")

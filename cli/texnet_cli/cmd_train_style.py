@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 
-from texturenet_plugin.descriptors import DESCRIPTORS
-from texturenet_plugin.device import resolve_device
-from texturenet_plugin.generator import NORMS
-from texturenet_plugin.style_training import STYLE_PRESETS, style_preset
+from texturenet_plugin.limits import NORMS
 
 from .app import App, common_options
+from .engine_source import dict_keys
+
+DESCRIPTORS = dict_keys("texturenet_plugin.descriptors", "DESCRIPTORS")
+STYLE_PRESETS = dict_keys("texturenet_plugin.style_training", "STYLE_PRESETS")
 
 
 @click.command("style")
@@ -48,7 +49,9 @@ def train_style(app: App, style, content_dir, name, content_weight, style_size, 
                 norm, descriptor, iterations, batch_size, size, lr, preview_every, seed, resume,
                 restart, title, license_, output):
     """Train a stylizer for the painting STYLE (Ctrl-C saves a checkpoint; --resume continues)."""
+    from texturenet_plugin.device import resolve_device
     from texturenet_plugin.style_model import train_style_model
+    from texturenet_plugin.style_training import style_preset
     from texturenet_plugin.texture_training import ModelCard
 
     if resume and restart:

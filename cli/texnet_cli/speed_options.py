@@ -6,7 +6,7 @@ import functools
 
 import click
 
-from texturenet_plugin.fast import AUTO, PRECISION_CHOICES
+from texturenet_plugin.limits import AUTO, PRECISION_CHOICES
 
 
 def speed_options(func):

@@ -1,0 +1,62 @@
+"""Names, ranges and defaults the CLI's options and help need, in a module without torch or
+numpy: `texnet --help` and every `--help` must answer at once (tests/test_cli_fast.py).
+
+Each value has its one home here; the engine modules that check them import them from here
+(``device.DEVICES``, ``fast.PRECISION_CHOICES``, ``canvas.SCALE_RANGE``, ``fill.FillOptions``,
+``stylize.StylizeOptions`` and ``MAX_STRENGTH``, ``generator.NORMS``, ``registry.DEFAULT_MODEL``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import InputError
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+AUTO = "auto"  # the CLI's and the worker's precision default: see fast.resolve_precision
+PRECISION_NAMES = ("float32", "bfloat16", "float16")
+PRECISION_CHOICES = (AUTO, *PRECISION_NAMES)
+
+NORMS = ("batch", "instance")
+
+DEFAULT_MODEL = "pebbles"
+
+SCALE_RANGE = (0.25, 16.0)  # texnet fill --scale: texture element size on the canvas
+MAX_STRENGTH = 100.0  # texnet stylize --strength
+
+
+@dataclass
+class FillOptions:
+    """One home for the defaults of ``texnet fill --image``."""
+
+    seed: int = 0
+    scale: float = 1.0
+    feather: float = 0.0
+    layer_only: bool = False
+    match_colors: bool = False
+    precision: str = "float32"  # compute type, see fast.resolve_precision ("auto" in the CLI)
+
+
+@dataclass(frozen=True)
+class StylizeOptions:
+    """Every stylization default lives here; the CLI shows them, never restates them."""
+
+    strength: float = 1.0  # k, the noise magnitude (paper Fig. 5)
+    seed: int = 0
+    keep_colors: bool = False
+    max_pass_side: int = 1280  # larger padded images are tiled
+    overlap: int = 96  # discarded border of each tile, a multiple of the lattice
+    # reflect padding around the image: 0 leaves a visible seam line along the borders; 16 and
+    # 32 looked alike on both bundled stylizers (and 16 computes 11 % fewer pixels at 512²)
+    margin: int = 16
+    precision: str = "float32"  # compute type, see fast.resolve_precision ("auto" in the CLI)
+
+    def validate(self) -> StylizeOptions:
+        if not 0 <= self.strength <= MAX_STRENGTH:
+            raise InputError(f"--strength {self.strength}: must be in 0..{MAX_STRENGTH:g}")
+        if self.max_pass_side < 4 * self.overlap:
+            raise InputError(f"max_pass_side {self.max_pass_side} must be >= 4 x overlap")
+        return self
+
+ONE_PASS_MAX_PIXELS = 2048 * 2048  # larger tiles need sides on the model's lattice
