@@ -26,6 +26,9 @@ from .plugin import DOCKER_ID, DOCKER_TITLE
 
 PLUGIN_DIR = os.path.dirname(os.path.abspath(__file__))
 PREVIEW_SIZE = 48
+# Preselected until the user picks another: the engine's default model
+# (texturenet_plugin.limits.DEFAULT_MODEL; tests/test_first_contact.py keeps them equal).
+DEFAULT_MODEL = "pebbles"
 
 
 def _button(name: str, text: str, tip: str) -> QPushButton:
@@ -241,7 +244,7 @@ class TexnetDocker(DockWidget):
             self.model.addItem(info.title, info.name)
             self.model.setItemData(self.model.count() - 1, f"{info.name}: {info.kind} model",
                                    Qt.ToolTipRole)
-        index = self.model.findData(chosen) if chosen else 0
+        index = self.model.findData(chosen or DEFAULT_MODEL)
         self.model.setCurrentIndex(max(index, 0))
         self.model.blockSignals(False)
         self._update_buttons()
