@@ -29,11 +29,14 @@ def plugins():
 @plugins.command("install")
 @click.argument("host", type=click.Choice(sorted(INSTALLERS)))
 @click.option("--dest", type=click.Path(file_okay=False, path_type=Path),
-              help="Plug-ins folder to install into (default: the application's user folder).")
+              help="gimp: a GIMP plug-ins folder to install into. krita: a Krita resource "
+              "folder (the docker goes into DEST/pykrita/), or a pykrita folder itself. "
+              "Default: the application's own user folder.")
 def install(host, dest):
     """Copy the HOST plug-in into place and record which texnet it runs."""
     folder = INSTALLERS[host](dest)
     engine = json.loads((folder / ENGINE_RECORD).read_text(encoding="utf-8"))["texnet"]
     click.echo(f"installed the {host} plug-in in {folder}")
-    click.echo(f"it runs {engine} (the TEXNET environment variable overrides this); "
-               f"restart {host} to load it", err=True)
+    click.echo(f"it runs {engine} (the TEXNET environment variable overrides this)", err=True)
+    if host == "gimp":
+        click.echo("next: restart GIMP, then use Filters › Render › Texture Fill…", err=True)

@@ -108,10 +108,18 @@ def plugin_source() -> Path:
     return Path(str(resources.files("texnet_krita")))
 
 
+def pykrita_target(dest: Path | None) -> Path:
+    """The pykrita folder for ``--dest``: DEST is a Krita resource folder (the plug-in goes
+    into DEST/pykrita/), or a folder named ``pykrita`` itself; default: Krita's own."""
+    if dest is None:
+        return pykrita_dir()
+    return dest if dest.name == "pykrita" else dest / "pykrita"
+
+
 def install_krita(dest: Path | None) -> Path:
-    """Install into ``dest`` (a pykrita folder) or Krita's own; returns the plug-in folder.
-    Enabling in kritarc only happens for Krita's own folder."""
-    parent = dest or pykrita_dir()
+    """Install into the pykrita folder of ``dest`` (see :func:`pykrita_target`) or Krita's
+    own; returns the plug-in folder. Enabling in kritarc only happens for Krita's own folder."""
+    parent = pykrita_target(dest)
     source = plugin_source()
     folder = install_folder(source / PLUGIN_NAME, parent, PLUGIN_NAME, engine_path())
     try:
@@ -123,17 +131,30 @@ def install_krita(dest: Path | None) -> Path:
 
 
 def _enable(default_folder: bool) -> None:
-    manual = ("enable “Texture Networks (texnet)” in Settings › Configure Krita › "
-              "Python Plugin Manager, then restart Krita")
+    """Enable the plug-in in kritarc when Krita is closed; otherwise say what to do, step by
+    step (Krita lists new Python plug-ins only when it starts)."""
+    manual = ("start Krita, enable “Texture Networks (texnet)” in Settings › Configure Krita › "
+              "Python Plugin Manager, then restart Krita once more")
     if not default_folder:
-        click.echo(f"installed into a custom folder: {manual}", err=True)
+        _steps("installed into a custom folder; Krita loads it only if that is its resource "
+               "folder (Settings › Manage Resources… › Open Resource Folder shows which)",
+               [manual])
     elif krita_running() is not False:
-        click.echo(f"Krita is running (or that cannot be checked), so kritarc was left alone: "
-                   f"quit Krita, then {manual}", err=True)
+        _steps("Krita is running (or that cannot be checked), so kritarc was left alone",
+               ["quit Krita",
+                "run `texnet plugins install krita` again (it then enables the docker), or "
+                + manual])
     else:
         try:
             write_kritarc(kritarc_path())
         except OSError as exc:
-            click.echo(f"could not edit kritarc ({exc}): {manual}", err=True)
+            _steps(f"could not edit kritarc ({exc})", [manual])
             return
-        click.echo(f"enabled in {kritarc_path()}", err=True)
+        _steps(f"enabled in {kritarc_path()}",
+               ["start Krita and open Settings › Dockers › Texture Networks"])
+
+
+def _steps(status: str, steps: list[str]) -> None:
+    click.echo(f"{status}. Next:", err=True)
+    for number, step in enumerate(steps, 1):
+        click.echo(f"  {number}. {step}", err=True)
