@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
+
+import pytest
 
 from texnet_cli import cmd_doctor, plugins_krita
 from texnet_cli.app import run
@@ -86,3 +89,17 @@ def test_krita_docker_preselects_the_engine_default():
 def test_readme_first_command_output_is_ignored_by_git():
     ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert "/tile.png" in ignored
+
+
+def test_ci_runs_the_wheel_check_before_the_readme_test_command():
+    lines = (ROOT / ".ci/run").read_text(encoding="utf-8").strip().splitlines()
+    assert lines[-1] == "pip install -q -e '.[test]' && python -m pytest -q"
+    assert "bash .ci/wheel-check" in lines and "set -euo pipefail" in lines
+
+
+@pytest.mark.slow
+def test_wheel_check_passes():
+    done = subprocess.run(["bash", str(ROOT / ".ci/wheel-check")], capture_output=True,
+                          text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "wheel-check: ok" in done.stdout
