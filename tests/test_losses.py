@@ -62,3 +62,41 @@ def test_color_histogram_loss_is_zero_for_the_exemplar_and_sees_rare_outliers():
     color_histogram_loss(grad_img, target).sum().backward()
     outlier, rest = grad_img.grad[:, 1, :4, :4].abs().mean(), grad_img.grad[:, 1, 8:].abs().mean()
     assert outlier > 10 * rest  # the pull is on the outliers
+
+
+def test_sliced_wasserstein_is_zero_for_the_exemplar_and_sees_what_grams_miss():
+    from texturenet_plugin.losses import (
+        exemplar_features,
+        sliced_wasserstein_loss,
+        target_grams,
+    )
+
+    rng = torch.Generator().manual_seed(0)
+    # Two feature maps with equal Gram matrices: one channel ±1 everywhere (a sign pattern)
+    # against a constant 1 -- identical second moments, different distributions.
+    signs = (torch.randint(0, 2, (1, 1, 16, 16), generator=rng) * 2 - 1).float()
+    ones = torch.ones(1, 1, 16, 16)
+    exemplar = {"relu1_1": signs}
+    targets = exemplar_features(exemplar)
+    assert torch.allclose(target_grams({"relu1_1": ones})["relu1_1"],
+                          target_grams(exemplar)["relu1_1"])
+    same = sliced_wasserstein_loss(exemplar, targets, rng)
+    other = sliced_wasserstein_loss({"relu1_1": ones}, targets, rng)
+    assert same.shape == (1,) and float(same) < 1e-12
+    assert float(other) > 0.5
+
+
+def test_sliced_wasserstein_compares_distributions_of_other_sizes_and_has_gradients():
+    from texturenet_plugin.losses import exemplar_features, sliced_wasserstein_loss
+
+    rng = torch.Generator().manual_seed(1)
+    big = torch.randn(1, 8, 40, 40, generator=rng)
+    targets = exemplar_features({"t": big}, max_samples=1000)
+    assert targets["t"].shape == (8, 1000)
+    small = torch.randn(3, 8, 10, 10, generator=rng, requires_grad=True)
+    shifted = (small.detach() + 3).requires_grad_()
+    near = sliced_wasserstein_loss({"t": small}, targets, rng)
+    far = sliced_wasserstein_loss({"t": shifted}, targets, rng)
+    assert near.shape == (3,) and (far > 5 * near).all()
+    far.sum().backward()
+    assert shifted.grad is not None and shifted.grad.abs().sum() > 0

@@ -71,7 +71,7 @@ STYLE_PRESETS: dict[str, StyleConfig] = {
     # Measured on the 2-core CPU of this project: see docs/stylization.md for the cost.
     "cpu": StyleConfig(
         iterations=400, batch_size=4, size=128, lr=0.05, lr_decay_start=250, lr_decay_every=50,
-        lr_decay=0.7, exemplar_max_side=256, descriptor="vgg16-hed", checkpoint_every=25,
+        lr_decay=0.7, exemplar_max_side=256, checkpoint_every=25,
         preview_every=50,
     ),
 }

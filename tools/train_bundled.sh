@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Train (or resume) every bundled texture model listed in tools/bundled_models.txt with the
-# `cpu` preset, one at a time. Needs the vgg16-hed descriptor (`texnet descriptors pull vgg16-hed`).
-#   bash tools/train_bundled.sh [OUT_DIR]      (default: texturenet_plugin/bundled)
-# Lines: NAME EXEMPLAR TITLE|LICENSE ; exemplars are read from ../shared/corpus/textures/.
+# Train (or resume) the bundled texture models listed in tools/bundled_models.txt, one at a
+# time, from the exemplars in exemplars/. Needs the vgg16 descriptor (`texnet descriptors pull
+# vgg16`). Models already in OUT_DIR are skipped, so a cut-off run continues where it stopped.
+#   bash tools/train_bundled.sh [OUT_DIR] [NAME ...]   (default: texturenet_plugin/bundled, all)
+# Extra `texnet train texture` options go in TRAIN_ARGS, e.g. TRAIN_ARGS="--preset paper".
+# Lines of bundled_models.txt: NAME EXEMPLAR TITLE|LICENSE
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 out_dir=${1:-$here/texturenet_plugin/bundled}
-corpus=$here/../shared/corpus/textures
+shift || true
+only=" $* "
 runs=$(python -c 'from texturenet_plugin import config; print(config.runs_dir())')
 while read -r name file rest; do
+  [ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || continue
   title=${rest%%|*}; license=${rest#*|}
   [ -f "$out_dir/$name.tnet" ] && continue
-  resume=""
+  resume="--restart"
   [ -f "$runs/$name/checkpoint.pt" ] && resume="--resume"
-  texnet train texture "$corpus/$file" --name "$name" --preset cpu --title "$title" \
-    --license "$license" -o "$out_dir/$name.tnet" $resume || exit $?
+  # shellcheck disable=SC2086
+  texnet train texture "$here/exemplars/$file" --name "$name" --preset cpu --title "$title" \
+    --license "$license" -o "$out_dir/$name.tnet" $resume ${TRAIN_ARGS:-} || exit $?
 done < "$here/tools/bundled_models.txt"

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import click
 
-from texturenet_plugin.descriptors import DESCRIPTORS
-from texturenet_plugin.device import resolve_device
-from texturenet_plugin.images import check_output, write_rgb
-
 from .app import App, common_options
+from .engine_source import dict_keys
 from .options import SIZE
+
+DESCRIPTORS = dict_keys("texturenet_plugin.descriptors", "DESCRIPTORS")
 
 
 @click.command("optimize")
@@ -23,7 +22,7 @@ from .options import SIZE
 @click.option("--steps", type=click.IntRange(1), default=100_000, show_default=True,
               help="Stop after this many L-BFGS steps if the time budget lasts longer.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--descriptor", type=click.Choice(sorted(DESCRIPTORS)), default="vgg16-hed",
+@click.option("--descriptor", type=click.Choice(sorted(DESCRIPTORS)), default="vgg16",
               show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--circular/--no-circular", default=True, show_default=True,
@@ -38,6 +37,8 @@ def optimize(app: App, exemplar, size, seconds, steps, output, descriptor, seed,
     are measured against (paper Fig. 6).
     """
     from texturenet_plugin.descriptors import load_descriptor
+    from texturenet_plugin.device import resolve_device
+    from texturenet_plugin.images import check_output, write_rgb
     from texturenet_plugin.optimize import optimize_texture
     from texturenet_plugin.synthesis import to_uint8
     from texturenet_plugin.texture_training import exemplar_tensor
