@@ -108,14 +108,14 @@ def test_fill_args_drive_the_real_cli(tmp_path, capsys):
     argv = adapter.fill_args("texnet", str(tmp_path / "in.png"), str(tmp_path / "mask.png"),
                              str(tmp_path / "out.png"), opts)
     assert argv[argv.index("--progress") + 1] == "json" and "--layer-only" in argv
-    assert "--match-colors" in argv and argv[argv.index("--scale") + 1] == "2.0"
+    assert "--match-colors" in argv and argv[argv.index("--scale") + 1] == "2"
     assert run(cli, argv[1:]) == 0
-    state = adapter.ProgressState()
+    state = adapter.ProgressReader()
     for line in capsys.readouterr().err.splitlines():
-        adapter.update_progress(state, line)
+        state.line(line)
     outcome = adapter.outcome_of(0, state)
     assert outcome.status == adapter.SUCCESS and outcome.path == str(tmp_path / "out.png")
-    assert state.fraction is not None and not state.other
+    assert state.events[-2].fraction is not None and not state.other
     layer = np.asarray(Image.open(outcome.path))
     assert layer.shape == (h, w, 4)
     assert (layer[4:16, 8:24, 3] == 255).all() and layer[..., 3].sum() == 255 * 16 * 12
@@ -134,9 +134,9 @@ def test_scale_one_is_left_to_the_engine_and_range_matches(tmp_path):
 def test_stylize_args_need_a_model():
     argv = adapter.stylize_args("t", "in.png", "out.png", adapter.StylizeOptions("mosaic", 0.5))
     assert argv == ["t", "stylize", "--model", "mosaic", "in.png", "-o", "out.png",
-                    "--strength", "0.5", "--progress", "json"]
+                    "--strength", "0.5", "--seed", "0", "--progress", "json"]
     keep = adapter.stylize_args("t", "i", "o", adapter.StylizeOptions("m", keep_colors=True))
-    assert keep[-1] == "--keep-colors"
+    assert "--keep-colors" in keep
     with pytest.raises(ValueError, match="style model"):
         adapter.stylize_args("t", "in.png", "out.png", adapter.StylizeOptions(""))
 
@@ -165,9 +165,9 @@ def test_stylize_args_drive_the_real_cli(tmp_path, capsys):
     argv = adapter.stylize_args("texnet", str(tmp_path / "layer.png"),
                                 str(tmp_path / "out.png"), opts)
     assert run(cli, argv[1:]) == 0
-    state = adapter.ProgressState()
+    state = adapter.ProgressReader()
     for line in capsys.readouterr().err.splitlines():
-        adapter.update_progress(state, line)
+        state.line(line)
     outcome = adapter.outcome_of(0, state)
     assert outcome.status == adapter.SUCCESS and not state.other
     assert Image.open(outcome.path).size == (28, 20)
@@ -191,16 +191,15 @@ def test_model_list_from_the_real_cli(capsys):
 # --- progress protocol and error mapping ---------------------------------------------------------
 
 def test_progress_lines_become_fraction_and_text():
-    state = adapter.ProgressState()
-    ev = adapter.update_progress(state, json.dumps(
+    state = adapter.ProgressReader()
+    ev = state.line(json.dumps(
         {"event": "progress", "stage": "synthesize", "done": 3, "total": 4, "message": "tiles"}))
-    assert ev["event"] == "progress" and state.fraction == 0.75
-    assert state.text == "texnet: synthesize tiles"
-    assert adapter.update_progress(state, "UserWarning: something\n") is None
-    assert adapter.update_progress(state, "{broken json") is None
+    assert ev.kind == "progress" and ev.fraction == 0.75
+    assert ev.text == "synthesize: tiles"
+    assert state.line("UserWarning: something\n") is None
+    assert state.line("{broken json") is None
     assert state.other == ["UserWarning: something", "{broken json"]
-    adapter.update_progress(state, json.dumps({"event": "progress", "done": 1, "total": 0}))
-    assert state.fraction == 0.75  # a zero total does not divide
+    assert state.line(json.dumps({"event": "progress", "done": 1, "total": 0})).fraction is None
 
 
 @pytest.mark.parametrize("code,events,status,needle", [
@@ -208,12 +207,15 @@ def test_progress_lines_become_fraction_and_text():
     (3, [{"event": "error", "code": "cancelled", "message": "cancelled"}], adapter.CANCEL, ""),
     (4, [{"event": "error", "code": "model-not-found", "message": "no model named 'x'"}],
      adapter.ERROR, "no model named 'x'"),
-    (4, [], adapter.ERROR, "exit code 4 (model or download problem)"),
+    (4, [], adapter.ERROR, "(model or download problem)"),
     (139, [], adapter.ERROR, "Traceback tail"),
     (0, [], adapter.ERROR, "without reporting a result"),
 ])
 def test_outcomes(code, events, status, needle):
-    state = adapter.ProgressState(events=events, other=["Traceback tail"])
+    state = adapter.ProgressReader()
+    for event in events:
+        state.line(json.dumps(event))
+    state.other = ["Traceback tail"]
     outcome = adapter.outcome_of(code, state)
     assert outcome.status == status and needle in outcome.message
 
@@ -229,9 +231,9 @@ def test_run_engine_streams_progress_and_result(tmp_path):
         print(json.dumps({"event": "result", "path": sys.argv[1]}), file=sys.stderr)
     """)
     seen = []
-    outcome = adapter.run_engine([engine, "/x.png"], lambda s: seen.append(s.fraction))
+    outcome = adapter.run_engine([engine, "/x.png"], lambda e: seen.append(e.fraction))
     assert outcome.status == adapter.SUCCESS and outcome.path == "/x.png"
-    assert seen == pytest.approx([1 / 3, 2 / 3, 1.0, 1.0])
+    assert seen == pytest.approx([1 / 3, 2 / 3, 1.0, None])
 
 
 def test_run_engine_reports_the_engine_error_text(tmp_path):
@@ -396,16 +398,17 @@ def load_plugin(monkeypatch=None):
     return module
 
 
-def test_registers_both_procedures_in_their_menus():
+def test_registers_the_procedures_in_their_menus():
     plugin = load_plugin()
     names = plugin.TexnetPlugIn().do_query_procedures()
-    assert names == ["texnet-texture-fill", "texnet-stylize-layer"]
-    fill, stylize = (plugin.TexnetPlugIn().do_create_procedure(n) for n in names)
-    assert fill.menus == ["<Image>/Filters/Render"]
+    assert names == ["texnet-texture-fill", "texnet-stylize-layer", "texnet-learn-texture"]
+    fill, stylize, learn = (plugin.TexnetPlugIn().do_create_procedure(n) for n in names)
+    assert fill.menus == learn.menus == ["<Image>/Filters/Render"]
     assert stylize.menus == ["<Image>/Filters/Artistic"]
     assert set(fill.arguments) == {"model", "seed", "scale", "match-colors"}
     assert fill.arguments["model"][2] == "pebbles"  # the bundled default
-    assert set(stylize.arguments) == {"model", "strength", "keep-colors"}
+    assert set(stylize.arguments) == {"model", "strength", "seed", "keep-colors"}
+    assert set(learn.arguments) == {"name", "preset", "iterations"}
 
 
 def test_errors_reach_gimp_with_the_engine_text():

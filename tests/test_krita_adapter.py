@@ -64,7 +64,7 @@ def test_missing_engine_names_the_command_to_run(tmp_path):
     with pytest.raises(EngineNotFound, match="texnet plugins install krita"):
         find_engine({}, tmp_path, which=lambda _n: None)
     (tmp_path / adapter.ENGINE_RECORD).write_text(json.dumps({"texnet": "/gone/texnet"}))
-    with pytest.raises(EngineNotFound, match="/gone/texnet is gone.*plugins install krita"):
+    with pytest.raises(EngineNotFound, match="/gone/texnet no longer exists.*plugins install krita"):
         find_engine({}, tmp_path, which=lambda _n: None)
 
 
@@ -89,7 +89,10 @@ def test_tile_args_and_sizes():
     assert args[:5] == ["fill", "--tile", "300x200", "-o", "t.png"]
     assert args[-2:] == ["--progress", "json"] and "--scale" not in args
     assert adapter.tile_size(2048, 2048) == (2048, 2048)
-    assert adapter.tile_size(3000, 1000) == (3008, 1024)  # the engine's 32-px lattice
+    assert adapter.tile_size(3000, 1000) == (3000, 1000)  # one pass: any size, seamless
+    assert adapter.tile_size(3000, 2000) == (3008, 2016)  # beyond it: the model's lattice
+    scaled = adapter.tile_args(Settings("pebbles", scale=2.5), 300, 200, "t.png")
+    assert scaled[scaled.index("--scale") + 1] == "2.5"  # Tile Layer honours Scale
 
 
 def test_stylize_and_model_list_args():
@@ -144,7 +147,8 @@ def test_reader_parses_a_last_line_without_newline():
 def test_failure_message_without_an_error_event():
     reader = ProgressReader()
     reader.feed("Traceback (most recent call last):\nImportError: no torch\n")
-    assert adapter.failure_message(1, reader) == "texnet failed (bad input): ImportError: no torch"
+    assert adapter.failure_message(1, reader).startswith("texnet failed (bad input): ")
+    assert adapter.failure_message(1, reader).endswith("ImportError: no torch")
     assert "exit code 9" in adapter.failure_message(9, ProgressReader())
 
 

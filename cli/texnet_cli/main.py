@@ -12,6 +12,7 @@ from .app import run
 from .cmd_descriptors import descriptors_group
 from .cmd_doctor import doctor
 from .cmd_fill import fill
+from .cmd_limits import limits
 from .cmd_models import models
 from .cmd_optimize import optimize
 from .cmd_plugins import plugins
@@ -31,6 +32,7 @@ for command in (fill, train, models, descriptors_group, doctor, plugins):
 cli.add_command(serve)
 cli.add_command(stylize)
 cli.add_command(optimize)
+cli.add_command(limits)
 
 
 def main(argv: list[str] | None = None) -> None:

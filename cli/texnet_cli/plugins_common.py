@@ -15,6 +15,8 @@ from texturenet_plugin.errors import InputError
 
 # The file each adapter reads beside itself: {"texnet": "/abs/path/to/texnet"}.
 ENGINE_RECORD = "texnet-engine.json"
+# The shared, standard-library-only client, copied into every plug-in folder.
+CLIENT_SOURCE = Path(__file__).resolve().parent / "texnet_client"
 
 
 def _script_name() -> str:
@@ -49,14 +51,17 @@ def engine_path() -> Path:
 
 def install_folder(source: Path, dest_parent: Path, name: str, engine: Path,
                    executables: tuple[str, ...] = ()) -> Path:
-    """Copy ``source`` to ``dest_parent/name`` (replacing an older copy), mark ``executables``
-    (names inside it) 0755, and record ``engine`` in ENGINE_RECORD. Returns the new folder."""
+    """Copy ``source`` to ``dest_parent/name`` (replacing an older copy) with the shared client
+    ``texnet_client/`` inside, mark ``executables`` (names inside it) 0755, and record
+    ``engine`` in ENGINE_RECORD. Returns the new folder."""
     if dest_parent.exists() and not dest_parent.is_dir():
         raise InputError(f"--dest {dest_parent} is a file; give a folder")
     try:
         dest_parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=dest_parent))
         shutil.copytree(source, staging / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(CLIENT_SOURCE, staging / name / CLIENT_SOURCE.name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         for exe in executables:
             (staging / name / exe).chmod(0o755)

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""texnet for GIMP 3: Filters > Render > Texture Fill and Filters > Artistic > Stylize Layer.
+"""texnet for GIMP 3: Filters > Render > Texture Fill and Learn Texture from Selection, and
+Filters > Artistic > Stylize Layer.
 
 A thin adapter (DESIGN.md §1): it reads the layer and the selection, writes them to PNG files
 in a private temp folder, runs the engine's ``texnet`` CLI with ``--progress json`` (GIMP's
 Python cannot import torch), follows its progress, and inserts the result as a new layer above
 the active one inside one undo group. The original layer is never modified; on cancel or error
-the image is left as it was. The GIMP-free logic lives in ``texnet_gimp_adapter.py``.
+the image is left as it was. The GIMP-free logic lives in ``texnet_gimp_adapter.py`` and the
+shared client ``texnet_client`` (docs/design.md). Texture Fill goes through the per-user warm
+worker (``texnet serve --socket``) when it can, else a fresh engine process.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import texnet_gimp_adapter as adapter  # noqa: E402
 PLUGIN_DIR = os.path.dirname(os.path.abspath(__file__))
 FILL = "texnet-texture-fill"
 STYLIZE = "texnet-stylize-layer"
+LEARN = "texnet-learn-texture"
 RW = GObject.ParamFlags.READWRITE
 
 
@@ -90,18 +94,21 @@ def _insert_result(image, above, path: str, name: str, offsets: tuple[int, int],
 
 # --- running the engine -----------------------------------------------------------------------
 
-def _run_with_progress(argv: list[str], title: str) -> adapter.Outcome:
+def _run_with_progress(argv: list[str], title: str, request: dict | None = None
+                       ) -> adapter.Outcome:
     Gimp.progress_init(title)
 
-    def on_progress(state: adapter.ProgressState) -> None:
-        if state.text:
-            Gimp.progress_set_text(state.text)
-        if state.fraction is not None:
-            Gimp.progress_update(state.fraction)
+    def on_event(event: adapter.Event) -> None:
+        if event.kind != "progress":
+            return
+        if event.text:
+            Gimp.progress_set_text(f"texnet: {event.text}")
+        if event.fraction is not None:
+            Gimp.progress_update(event.fraction)
         else:
             Gimp.progress_pulse()
 
-    outcome = adapter.run_engine(argv, on_progress)
+    outcome = adapter.run_engine(argv, on_event, request=request)
     Gimp.progress_end()
     return outcome
 
@@ -161,7 +168,7 @@ def run_fill(procedure, run_mode, image, drawables, config, data):
         src, mask, out = (os.path.join(folder, f"{n}.png") for n in ("image", "mask", "layer"))
         _export_fill_inputs(image, layer, src, mask)
         outcome = _run_with_progress(adapter.fill_args(engine, src, mask, out, opts),
-                                     "Texture Fill")
+                                     "Texture Fill", adapter.fill_request(src, mask, out, opts))
         name = adapter.layer_name(opts.model, "fill")
         return _finish(procedure, outcome,
                        lambda path: _insert_result(image, layer, path, name, (0, 0), False))
@@ -175,7 +182,8 @@ def run_stylize(procedure, run_mode, image, drawables, config, data):
         return error
     opts = adapter.StylizeOptions(model=config.get_property("model"),
                                   strength=config.get_property("strength"),
-                                  keep_colors=config.get_property("keep-colors"))
+                                  keep_colors=config.get_property("keep-colors"),
+                                  seed=config.get_property("seed"))
     folder = adapter.work_folder()
     try:
         src, out = os.path.join(folder, "layer.png"), os.path.join(folder, "styled.png")
@@ -203,10 +211,16 @@ def _dialog(procedure, config, engine: str, kind: str) -> bool:
     from gi.repository import GimpUi, Gtk
 
     GimpUi.init("texnet-gimp")
+    if kind == "learn":
+        dialog = GimpUi.ProcedureDialog.new(procedure, config, "Learn Texture from Selection")
+        dialog.fill(["name", "preset", "iterations"])
+        accepted = dialog.run()
+        dialog.destroy()
+        return bool(accepted)
     title = "Texture Fill" if kind == "texture" else "Stylize Layer"
     dialog = GimpUi.ProcedureDialog.new(procedure, config, title)
     others = (["seed", "scale", "match-colors"] if kind == "texture"
-              else ["strength", "keep-colors"])
+              else ["strength", "seed", "keep-colors"])
     dialog.fill(others)
     combo = Gtk.ComboBoxText.new_with_entry()
     for name in adapter.list_models(engine, kind):
@@ -226,53 +240,106 @@ def _dialog(procedure, config, engine: str, kind: str) -> bool:
     return bool(accepted)
 
 
+# --- Learn Texture from Selection -------------------------------------------------------------
+
+def run_learn(procedure, run_mode, image, drawables, config, data):
+    """Train a texture model from the selected pixels of the layer (the whole layer when
+    nothing is selected); the model lands in the user's models, listed by Texture Fill."""
+    layer, engine, error = _prepare(procedure, run_mode, drawables, config, "learn")
+    if error:
+        return error
+    opts = adapter.LearnOptions(name=config.get_property("name"),
+                                preset=config.get_property("preset"),
+                                iterations=config.get_property("iterations"))
+    folder = adapter.work_folder()
+    src, mask = os.path.join(folder, "image.png"), os.path.join(folder, "mask.png")
+    try:
+        argv = adapter.learn_args(engine, src, mask, opts)
+    except ValueError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        return _values(procedure, Gimp.PDBStatusType.CALLING_ERROR, str(exc))
+    try:
+        _export_fill_inputs(image, layer, src, mask)
+        outcome = _run_with_progress(argv, f"Learning texture {opts.name}")
+        return _finish(procedure, outcome, lambda path: Gimp.message(
+            f"texnet: learnt {opts.name}; it is in Texture Fill's model list"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 # --- registration -----------------------------------------------------------------------------
+
+def _engine_limits():
+    """The engine's ranges (``texnet limits --json``); the client's fallbacks without one."""
+    try:
+        return adapter.client.engine_limits(adapter.find_engine(PLUGIN_DIR))
+    except adapter.EngineNotFound:
+        return adapter.client.Limits()
+
+
+def _fill_arguments(proc, limits) -> None:
+    proc.set_menu_label("_Texture Fill...")
+    proc.add_menu_path("<Image>/Filters/Render")
+    proc.set_documentation(
+        "Fill the selection with a texture from a texnet model",
+        "Fills the selection (or the whole layer when nothing is selected) with a texture "
+        "generated by a texnet model, as a new layer. The texture is laid out in canvas "
+        "coordinates, so fills with the same seed line up seamlessly.", FILL)
+    proc.add_string_argument("model", "_Model", "Model name or .tnet path",
+                             limits.default_model, RW)
+    proc.add_int_argument("seed", "R_andom seed", "Random seed", 0, limits.seed_max, 0, RW)
+    proc.add_double_argument("scale", "Texture si_ze",
+                             "Size of texture elements (1 = as trained)", limits.scale_min,
+                             limits.scale_max, 1.0, RW)
+    proc.add_boolean_argument("match-colors", "Match colo_urs", "Match the fill's colours to "
+                              "the pixels around the selection", False, RW)
+
+
+def _stylize_arguments(proc, limits) -> None:
+    proc.set_menu_label("_Stylize Layer...")
+    proc.add_menu_path("<Image>/Filters/Artistic")
+    proc.set_documentation(
+        "Render the layer in a painting's style with a texnet model",
+        "Stylizes the active layer with a texnet style model, as a new layer (masked to the "
+        "selection when there is one).", STYLIZE)
+    proc.add_string_argument("model", "_Model", "Style model name or .tnet path", "", RW)
+    proc.add_double_argument("strength", "S_trength", "Noise magnitude k: more style, less "
+                             "content", 0.0, limits.strength_max, 1.0, RW)
+    proc.add_int_argument("seed", "R_andom seed", "Random seed", 0, limits.seed_max, 0, RW)
+    proc.add_boolean_argument("keep-colors", "_Keep colours",
+                              "Transfer luminance only; keep the layer's colours", False, RW)
+
+
+def _learn_arguments(proc, limits) -> None:
+    proc.set_menu_label("_Learn Texture from Selection...")
+    proc.add_menu_path("<Image>/Filters/Render")
+    proc.set_documentation(
+        "Train a texnet texture model from the selected pixels",
+        "Learns a texture from the selection of the layer (only the selected pixels count) and "
+        "adds it to the models Texture Fill offers. Training runs in the engine; GIMP stays "
+        "usable meanwhile, and cancelling leaves no model.", LEARN)
+    proc.add_string_argument("name", "_Name", "Name of the new model", "my-texture", RW)
+    proc.add_string_argument("preset", "_Preset", "Training schedule: quick (minutes) or cpu "
+                             "(better, longer)", "quick", RW)
+    proc.add_int_argument("iterations", "_Iterations", "Training steps (0: the preset's)", 0,
+                          1_000_000, 0, RW)
+
 
 class TexnetPlugIn(Gimp.PlugIn):
     def do_query_procedures(self):
-        return [FILL, STYLIZE]
+        return [FILL, STYLIZE, LEARN]
 
     def do_set_i18n(self, name):
         return False
 
     def do_create_procedure(self, name):
-        run = run_fill if name == FILL else run_stylize
+        run = {FILL: run_fill, STYLIZE: run_stylize, LEARN: run_learn}[name]
         proc = Gimp.ImageProcedure.new(self, name, Gimp.PDBProcType.PLUGIN, run, None)
         proc.set_image_types("RGB*, GRAY*")
         proc.set_sensitivity_mask(Gimp.ProcedureSensitivityMask.DRAWABLE)
         proc.set_attribution("texnet", "texnet contributors", "2026")
-        if name == FILL:
-            proc.set_menu_label("_Texture Fill...")
-            proc.add_menu_path("<Image>/Filters/Render")
-            proc.set_documentation(
-                "Fill the selection with a texture from a texnet model",
-                "Fills the selection (or the whole layer when nothing is selected) with a "
-                "texture generated by a texnet model, as a new layer. The texture is laid out "
-                "in canvas coordinates, so fills with the same seed line up seamlessly.", name)
-            proc.add_string_argument("model", "_Model", "Model name or .tnet path", "pebbles",
-                                     RW)
-            proc.add_int_argument("seed", "R_andom seed", "Random seed", 0, 2**31 - 1, 0, RW)
-            proc.add_double_argument("scale", "Texture si_ze",
-                                     "Size of texture elements (1 = as trained)", 0.25, 16.0,
-                                     1.0, RW)
-            proc.add_boolean_argument("match-colors", "Match colo_urs",
-                                      "Match the fill's colours to the pixels around the "
-                                      "selection", False, RW)
-        else:
-            proc.set_menu_label("_Stylize Layer...")
-            proc.add_menu_path("<Image>/Filters/Artistic")
-            proc.set_documentation(
-                "Render the layer in a painting's style with a texnet model",
-                "Stylizes the active layer with a texnet style model, as a new layer "
-                "(masked to the selection when there is one).", name)
-            proc.add_string_argument("model", "_Model", "Style model name or .tnet path", "",
-                                     RW)
-            proc.add_double_argument("strength", "S_trength",
-                                     "Noise magnitude k: more style, less content", 0.0,
-                                     100.0, 1.0, RW)
-            proc.add_boolean_argument("keep-colors", "_Keep colours",
-                                      "Transfer luminance only; keep the layer's colours",
-                                      False, RW)
+        add = {FILL: _fill_arguments, STYLIZE: _stylize_arguments, LEARN: _learn_arguments}
+        add[name](proc, _engine_limits())
         return proc
 
 

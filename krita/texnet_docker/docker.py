@@ -1,8 +1,12 @@
 """The "Texture Networks" docker: model picker with previews, seed, scale, strength, the
-Fill Selection / Tile Layer / Stylize Layer buttons, progress, Cancel and a status line.
+Fill Selection / Tile Layer / Stylize Layer buttons, Learn from Selection (name, preset),
+progress, Cancel and a status line.
 
-All engine work runs in a QProcess (job.py); the UI thread only exports pixels before and
-inserts the new layer after. Widgets carry object names (``texnet_fill`` …) for tests.
+All engine work runs in QProcesses: fills and stylizations go to one warm ``texnet serve``
+kept for the docker's lifetime (warm.py), falling back to a fresh process (job.py); training
+and queries are fresh processes. The UI thread only exports pixels before and inserts the new
+layer after, so the user keeps painting. The Scale and Strength ranges come from the engine
+(``texnet limits --json``). Widgets carry object names (``texnet_fill`` …) for tests.
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ from krita import DockWidget, Krita
 from PyQt5.QtCore import QStandardPaths, Qt, QTimer
 from PyQt5.QtGui import QIcon, QPixmap
 from PyQt5.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-                             QProgressBar, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout,
-                             QWidget)
+                             QLineEdit, QProgressBar, QPushButton, QSizePolicy, QSpinBox,
+                             QVBoxLayout, QWidget)
 
 from . import layers
-from .adapter import (MAX_SEED, EngineNotFound, Settings, find_engine, models_args, new_seed,
-                      parse_models, previews_args, progress_text)
+from .adapter import (MAX_SEED, EngineNotFound, Limits, Settings, client, find_engine,
+                      limits_args, models_args, new_seed, parse_limits, parse_models,
+                      previews_args, progress_text)
 from .job import EngineJob
+from .warm import WarmJob, WarmWorker
 from .plugin import DOCKER_ID, DOCKER_TITLE
 
 PLUGIN_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -50,9 +56,11 @@ class TexnetDocker(DockWidget):
         # events, timers included): the docker is not idle until the status says the outcome.
         self.finishing = False
         self.models = []
+        self.limits = Limits()
+        self.warm: WarmWorker | None = None
         self._build()
         self._update_buttons()
-        QTimer.singleShot(0, self.refresh_models)
+        QTimer.singleShot(0, self.refresh_limits)
 
     # ------------------------------------------------------------------ widgets
     def _build(self) -> None:
@@ -81,6 +89,16 @@ class TexnetDocker(DockWidget):
                             "tile of the canvas size")
         self.stylize = _button("texnet_stylize", "Stylize Layer", "A stylized copy of the "
                                "active layer, as a new layer")
+        self.learn_name = QLineEdit("my-texture", objectName="texnet_learn_name")
+        self.learn_preset = QComboBox(objectName="texnet_learn_preset")
+        self.learn_preset.addItems(list(client.PRESETS))
+        self.learn_iterations = QSpinBox(objectName="texnet_learn_iterations")
+        self.learn_iterations.setRange(0, 1_000_000)
+        self.learn_iterations.setSpecialValueText("preset's")
+        self.learn = _button("texnet_learn", "Learn from Selection", "Train a texture model "
+                             "from the selected pixels, in the background")
+        form.addRow("New model", self._row(self.learn_name, self.learn_preset,
+                                           self.learn_iterations))
         self.cancel = _button("texnet_cancel", "Cancel", "Stop the running job")
         self.progress = QProgressBar(objectName="texnet_progress")
         self.progress.setRange(0, 100)
@@ -90,6 +108,7 @@ class TexnetDocker(DockWidget):
         box = QVBoxLayout(root)
         box.addLayout(form)
         box.addLayout(self._row_layout(self.fill, self.tile, self.stylize))
+        box.addWidget(self.learn)
         box.addLayout(self._row_layout(self.progress, self.cancel))
         box.addWidget(self.status)
         box.addStretch(1)
@@ -99,6 +118,7 @@ class TexnetDocker(DockWidget):
         self.fill.clicked.connect(lambda: self.run_operation(layers.prepare_fill))
         self.tile.clicked.connect(lambda: self.run_operation(layers.prepare_tile))
         self.stylize.clicked.connect(lambda: self.run_operation(layers.prepare_stylize))
+        self.learn.clicked.connect(self.learn_texture)
         self.cancel.clicked.connect(self.cancel_job)
 
     @staticmethod
@@ -132,8 +152,11 @@ class TexnetDocker(DockWidget):
         return self.job is not None or self.finishing
 
     def settings(self) -> Settings:
+        index = self.model.currentIndex()
+        lattice = self.models[index].lattice if 0 <= index < len(self.models) else 32
         return Settings(model=self.model.currentData() or None, seed=self.seed.value(),
-                        scale=self.scale.value(), strength=self.strength.value())
+                        scale=self.scale.value(), strength=self.strength.value(),
+                        lattice=lattice, limits=self.limits)
 
     def _current_kind(self) -> str | None:
         index = self.model.currentIndex()
@@ -146,6 +169,7 @@ class TexnetDocker(DockWidget):
         self.stylize.setEnabled(idle and kind == "style")
         self.scale.setEnabled(kind in (None, "texture"))
         self.strength.setEnabled(kind == "style")
+        self.learn.setEnabled(idle)
         self.cancel.setEnabled(not idle)
         self.refresh.setEnabled(idle)
 
@@ -153,15 +177,31 @@ class TexnetDocker(DockWidget):
         self.status.setText(text)
 
     # ------------------------------------------------------------------ engine runs
-    def _start(self, args, on_done) -> bool:
+    def _start(self, args, on_done, request=None) -> bool:
+        """Run ``request`` on the warm worker (``args`` as a fresh process if it fails), or
+        ``args`` as a fresh process."""
         try:
             engine = find_engine(plugin_dir=PLUGIN_DIR)
         except EngineNotFound as exc:
             self.say(str(exc))
             return False
-        self.job = EngineJob(engine, args, self)
+        if request is not None and client.warm_enabled():
+            if self.warm is None or self.warm.engine != engine:
+                self.warm = WarmWorker(engine, self)
+            self.job = WarmJob(self.warm, request, self)
+        else:
+            self.job = EngineJob(engine, args, self)
+
+        def done(outcome, job=self.job):
+            if getattr(job, "fallback", False):  # the worker failed: a fresh process instead
+                self.job.deleteLater()
+                self.job = None
+                self._start(args, on_done)
+            else:
+                self._on_finished(outcome, on_done)
+
         self.job.progress.connect(self._on_progress)
-        self.job.finished.connect(lambda outcome: self._on_finished(outcome, on_done))
+        self.job.finished.connect(done)
         self.progress.setValue(0)
         self._update_buttons()
         self.job.start()
@@ -200,7 +240,7 @@ class TexnetDocker(DockWidget):
         if doc is None:
             self.say("open an image first")
             return
-        folder = tempfile.mkdtemp(prefix="texnet-krita-")
+        folder = client.work_folder("texnet-krita-")
         above = doc.activeNode()
         try:
             job = prepare(doc, folder, self.settings())
@@ -211,8 +251,38 @@ class TexnetDocker(DockWidget):
             return
         self.say("starting texnet…")
         if not self._start(job.args, lambda outcome: self._insert(doc, job, above, folder,
-                                                                   outcome)):
+                                                                   outcome), job.request):
             shutil.rmtree(folder, ignore_errors=True)
+
+    def learn_texture(self) -> None:
+        """Train a model from the selection in the background; it joins the list when done."""
+        doc = Krita.instance().activeDocument()
+        if self.job is not None or doc is None:
+            self.say("open an image first" if doc is None else self.status.text())
+            return
+        folder = client.work_folder("texnet-krita-")
+        try:
+            job = layers.prepare_learn(doc, folder, self.learn_name.text(),
+                                       self.learn_preset.currentText(),
+                                       self.learn_iterations.value())
+        except Exception as exc:  # noqa: BLE001 (the status line, not Krita's crash dialog)
+            shutil.rmtree(folder, ignore_errors=True)
+            self.say(str(exc) if isinstance(exc, (layers.LayerError, ValueError)) else
+                     f"could not export the image: {type(exc).__name__}: {exc}")
+            return
+        self.say(f"learning {job.layer_name}…")
+        if not self._start(job.args, lambda outcome: self._learnt(job.layer_name, folder,
+                                                                  outcome)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _learnt(self, name: str, folder: str, outcome) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+        if not outcome.ok:
+            self.say(outcome.message)
+            return
+        self.say(f"learnt “{name}”")
+        self.wanted = name
+        QTimer.singleShot(0, self.refresh_models)
 
     def _insert(self, doc, job, above, folder, outcome) -> None:
         try:
@@ -227,7 +297,18 @@ class TexnetDocker(DockWidget):
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    # ------------------------------------------------------------------ models
+    # ------------------------------------------------------------------ limits, models
+    def refresh_limits(self) -> None:
+        if self.job is None and not self._start(limits_args(), self._on_limits):
+            self.refresh_models()
+
+    def _on_limits(self, outcome) -> None:
+        """The engine's ranges for Scale and Strength; the client's fallbacks otherwise."""
+        self.limits = parse_limits(outcome.stdout) if outcome.ok else Limits()
+        self.scale.setRange(self.limits.scale_min, self.limits.scale_max)
+        self.strength.setRange(0.0, self.limits.strength_max)
+        QTimer.singleShot(0, self.refresh_models)
+
     def refresh_models(self) -> None:
         if self.job is None:
             self._start(models_args(), self._on_models)
@@ -236,7 +317,8 @@ class TexnetDocker(DockWidget):
         if not outcome.ok:
             self.say(f"cannot list models: {outcome.message}")
             return
-        chosen = self.model.currentData()
+        chosen = getattr(self, "wanted", None) or self.model.currentData()
+        self.wanted = None
         self.models = parse_models(outcome.stdout)
         self.model.blockSignals(True)
         self.model.clear()

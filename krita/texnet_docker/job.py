@@ -7,24 +7,20 @@ SIGTERM (the engine stops at its next step, exits 3 and leaves no partial output
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from PyQt5.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, pyqtSignal
 
-from .adapter import Event, ProgressReader, child_environment, failure_message
+from .adapter import Event, ProgressReader, child_environment, client
 
 KILL_AFTER_MS = 5000
+Outcome = client.Outcome
 
 
-@dataclass
-class Outcome:
-    """How a run ended: ``ok`` with the result path, ``cancelled``, or a ``message``."""
-
-    ok: bool
-    cancelled: bool = False
-    path: str = ""
-    message: str = ""
-    stdout: str = ""
+def engine_environment() -> QProcessEnvironment:
+    """Krita's environment minus what would break the engine's Python and Qt."""
+    env = QProcessEnvironment()
+    for key, value in child_environment().items():
+        env.insert(key, value)
+    return env
 
 
 class EngineJob(QObject):
@@ -43,10 +39,7 @@ class EngineJob(QObject):
         self.process = QProcess(self)
         self.process.setProgram(program)
         self.process.setArguments(args)
-        env = QProcessEnvironment()
-        for key, value in child_environment().items():
-            env.insert(key, value)
-        self.process.setProcessEnvironment(env)
+        self.process.setProcessEnvironment(engine_environment())
         self.process.readyReadStandardError.connect(self._on_stderr)
         self.process.readyReadStandardOutput.connect(self._on_stdout)
         self.process.finished.connect(self._on_finished)
@@ -93,18 +86,15 @@ class EngineJob(QObject):
         stdout = self._stdout.decode("utf-8", "replace")
         if self.cancelled:
             message = "cancelled (the engine did not stop; killed)" if self.killed else "cancelled"
-            outcome = Outcome(False, cancelled=True, message=message)
-        elif exit_status == QProcess.NormalExit and exit_code == 0:
-            path = self.reader.result.path if self.reader.result else ""
-            outcome = Outcome(True, path=path, stdout=stdout)
+            outcome = Outcome(client.CANCEL, message)
         else:
             code = exit_code if exit_status == QProcess.NormalExit else -1
-            outcome = Outcome(False, message=failure_message(code, self.reader), stdout=stdout)
+            outcome = client.outcome_of(code, self.reader, stdout, expect_result=False)
         self._finish(outcome)
 
     def _on_error(self, error) -> None:
         if error == QProcess.FailedToStart:
-            self._finish(Outcome(False, message=f"cannot start {self.process.program()}: "
+            self._finish(Outcome(client.ERROR, f"cannot start {self.process.program()}: "
                                  f"{self.process.errorString()}"))
 
     def _finish(self, outcome: Outcome) -> None:

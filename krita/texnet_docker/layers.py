@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from PyQt5.QtGui import QImage
 
-from .adapter import Settings, bytes_per_channel, fill_args, stylize_args, swap_red_blue, tile_args
+from .adapter import (Settings, bytes_per_channel, fill_args, fill_request, learn_args,
+                      stylize_args, stylize_request, swap_red_blue, tile_args, tile_size)
+from .adapter import client
 
 RGBA = "RGBA"
 # Documents that are not 8/16-bit sRGB RGBA (float, linear, CMYK, grey, …) go through a copy
@@ -34,6 +36,7 @@ class Job:
     args: list[str]
     output: str
     layer_name: str
+    request: dict | None = None  # the same work for the warm worker (None: no worker op)
 
 
 def direct_bpc(model: str, depth: str, profile: str) -> int | None:
@@ -165,14 +168,18 @@ def prepare_fill(doc, folder: str, settings: Settings) -> Job:
     export_pixels(doc, image)
     write_mask(mask, selection, doc.width(), doc.height())
     output = os.path.join(folder, "fill.png")
-    return Job(fill_args(settings, image, mask, output), output, _layer_name("Texture", settings))
+    return Job(fill_args(settings, image, mask, output), output, _layer_name("Texture", settings),
+               fill_request(settings, image, mask, output))
 
 
 def prepare_tile(doc, folder: str, settings: Settings) -> Job:
     """A seamless tile of the canvas size for ``texnet fill --tile``."""
     output = os.path.join(folder, "tile.png")
     args = tile_args(settings, doc.width(), doc.height(), output)
-    return Job(args, output, _layer_name("Tile", settings))  # read_png crops larger tiles
+    request = (client.tile_request(tile_size(doc.width(), doc.height(), settings), output,
+                                   settings.model, settings.seed)
+               if settings.scale == 1 else None)  # the worker's tiles have no scale
+    return Job(args, output, _layer_name("Tile", settings), request)  # read_png crops
 
 
 def prepare_stylize(doc, folder: str, settings: Settings, node=None) -> Job:
@@ -188,7 +195,20 @@ def prepare_stylize(doc, folder: str, settings: Settings, node=None) -> Job:
         write_mask(mask, doc.selection(), doc.width(), doc.height())
     output = os.path.join(folder, "stylized.png")
     name = f"Stylized: {_model_label(settings)} (strength {settings.strength:g})"
-    return Job(stylize_args(settings, image, output, mask), output, name)
+    return Job(stylize_args(settings, image, output, mask), output, name,
+               stylize_request(settings, image, output, mask))
+
+
+def prepare_learn(doc, folder: str, name: str, preset: str, iterations: int = 0) -> Job:
+    """Export the image and the selection for ``texnet train texture IMAGE --mask``: the
+    texture is learnt from the selected pixels only."""
+    if not _has_selection(doc):
+        raise LayerError("select the region to learn the texture from first")
+    image, mask = os.path.join(folder, "image.png"), os.path.join(folder, "mask.png")
+    export_pixels(doc, image)
+    write_mask(mask, doc.selection(), doc.width(), doc.height())
+    args = learn_args(image, mask, name, preset, iterations or None)
+    return Job(args, "", args[args.index("--name") + 1])
 
 
 def finish(doc, job: Job, above=None):
