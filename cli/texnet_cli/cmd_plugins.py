@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from .plugins_common import ENGINE_RECORD
-from .plugins_gimp import install_gimp
+from .plugins_gimp import flatpak_steps, install_gimp
 from .plugins_krita import install_krita
 
 INSTALLERS = {
@@ -40,3 +40,5 @@ def install(host, dest):
     click.echo(f"it runs {engine} (the TEXNET environment variable overrides this)", err=True)
     if host == "gimp":
         click.echo("next: restart GIMP, then use Filters › Render › Texture Fill…", err=True)
+        for step in flatpak_steps(dest):
+            click.echo(f"next: {step}", err=True)

@@ -29,6 +29,28 @@ def gimp_plugins_dir(environ=None, platform: str | None = None, home: Path | Non
     return base / "GIMP" / "3.0" / "plug-ins"
 
 
+FLATPAK_APP = "org.gimp.GIMP"
+
+
+def flatpak_plugins_dir(home: Path | None = None) -> Path | None:
+    """The plug-ins folder of a GIMP from Flathub, when one has run for this user."""
+    app = (home or Path.home()) / ".var" / "app" / FLATPAK_APP
+    return app / "config" / "GIMP" / "3.0" / "plug-ins" if app.is_dir() else None
+
+
+def flatpak_steps(dest: Path | None, home: Path | None = None) -> list[str]:
+    """What a Flatpak GIMP needs besides the files: its own plug-ins folder, and the
+    permission to start texnet on the host (texnet_client/sandbox.py)."""
+    folder = flatpak_plugins_dir(home)
+    if folder is None:
+        return []
+    steps = [] if dest is not None else [
+        f"for the Flatpak GIMP, also run: texnet plugins install gimp --dest {folder}"]
+    return steps + [
+        "let the Flatpak GIMP start texnet outside its sandbox (once): flatpak override "
+        f"--user --talk-name=org.freedesktop.Flatpak {FLATPAK_APP}"]
+
+
 def plugin_source() -> Path:
     """The plug-in folder shipped inside the ``texnet_gimp`` package."""
     return Path(str(resources.files("texnet_gimp") / PLUGIN_NAME))
