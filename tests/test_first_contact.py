@@ -103,3 +103,20 @@ def test_wheel_check_passes():
                           text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "wheel-check: ok" in done.stdout
+
+
+def test_readme_commands_work_today():
+    """No install line a newcomer would paste names an unpublished package or a folder
+    outside the repository (issue 19)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands, in_code = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        elif in_code and line.lstrip().startswith(("pip ", "texnet ")):
+            commands.append(line.split("#")[0])
+    assert commands and not [c for c in commands if "pip install texnet" in c
+                             or "pip install 'texnet[" in c]
+    assert "../shared/corpus/textures" not in text and "exemplars/LICENSES.md" in text
+    assert "--index-url https://download.pytorch.org/whl/cpu" in text
+    assert "## Licences" in text and "not legal advice" in text
