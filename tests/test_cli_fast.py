@@ -5,6 +5,7 @@ the numpy-heavy engine (issue 19). Also: the values the CLI reads from engine so
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 import textwrap
@@ -60,22 +61,30 @@ def test_no_help_path_imports_torch_or_numpy():
     assert not offenders, f"help paths that import heavy modules: {offenders}"
 
 
-def best_of(argv: list[str], runs: int = 5) -> float:
-    best = float("inf")
+def best_of(argv: list[str], runs: int = 5) -> tuple[float, float]:
+    """(wall, CPU) seconds of the fastest of ``runs`` whole processes, interpreter included."""
+    best_wall = best_cpu = float("inf")
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", "from texnet_cli.main import main; main()", *argv],
                        capture_output=True, check=True)
-        best = min(best, time.perf_counter() - start)
-    return best
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        best_wall, best_cpu = min(best_wall, wall), min(best_cpu, cpu)
+    return best_wall, best_cpu
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["--version"], ["fill", "--help"],
                                   ["train", "texture", "--help"], ["models", "list", "--help"]])
 def test_help_answers_within_half_a_second(argv):
-    # Best of five whole processes (interpreter start included): robust on a busy machine,
-    # while an import of torch (1.5-5 s) cannot pass.
-    assert best_of(argv) < HELP_BUDGET_S
+    # The CPU time a help costs (0.1-0.2 s here; importing torch alone costs 1.5 s or more)
+    # is checked against the 0.5 s budget: unlike wall time it does not grow when other
+    # processes share the cores. Wall time gets a margin for a busy machine.
+    wall, cpu = best_of(argv)
+    assert cpu < HELP_BUDGET_S, f"{cpu:.2f} s of CPU"
+    assert wall < 4 * HELP_BUDGET_S, f"{wall:.2f} s wall even at best of five"
 
 
 def test_engine_source_values_equal_the_imported_ones():

@@ -10,6 +10,8 @@ import subprocess
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+from . import sandbox
+
 # Written beside each plug-in by `texnet plugins install`: {"texnet": "/abs/path/texnet"}.
 ENGINE_RECORD = "texnet-engine.json"
 ENGINE_ENV = "TEXNET"
@@ -59,20 +61,31 @@ def find_engine(plugin_dir=None, environ: Mapping[str, str] | None = None,
     """``$TEXNET``, else the recorded path, else ``texnet`` on PATH. A ``$TEXNET`` that points
     nowhere is an error (asked for explicitly); a stale record falls through to PATH."""
     environ = os.environ if environ is None else environ
+    sandboxed = sandbox.flatpak_info() is not None  # host paths may be invisible in here
     explicit = environ.get(ENGINE_ENV, "").strip()
     if explicit:
-        if _usable(explicit):
-            return explicit
+        if sandboxed or _usable(explicit):
+            return _on_host(explicit, environ)
         raise EngineNotFound(f"{ENGINE_ENV}={explicit} is not an executable file; point it at "
                              f"the engine's `texnet`, or unset it and {install_hint(host)}")
     recorded = recorded_engine(plugin_dir)
-    if recorded and _usable(recorded):
-        return recorded
+    if recorded and (sandboxed or _usable(recorded)):
+        return _on_host(recorded, environ)
     found = which("texnet")
     if found:
-        return found
+        return _on_host(found, environ)
     stale = f" (the recorded {recorded} no longer exists)" if recorded else ""
     raise EngineNotFound(f"texnet engine not found{stale}: {install_hint(host)}")
+
+
+def _on_host(engine: str, environ: Mapping[str, str]) -> str:
+    """``engine``, or inside a Flatpak sandbox a launcher running it on the host (sandbox.py)."""
+    try:
+        return sandbox.host_engine(engine, environ)
+    except sandbox.Blocked as exc:
+        raise EngineNotFound(str(exc)) from None
+    except OSError as exc:
+        raise EngineNotFound(f"cannot write the Flatpak launcher for {engine}: {exc}") from None
 
 
 def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
