@@ -81,10 +81,11 @@ def best_of(argv: list[str], runs: int = 5) -> tuple[float, float]:
 def test_help_answers_within_half_a_second(argv):
     # The CPU time a help costs (0.1-0.2 s here; importing torch alone costs 1.5 s or more)
     # is checked against the 0.5 s budget: unlike wall time it does not grow when other
-    # processes share the cores. Wall time gets a margin for a busy machine.
+    # processes share the cores (at a load of 11 on 2 cores a 0.15 s help took 1.2 s of wall
+    # time). Wall time only gets a sanity bound.
     wall, cpu = best_of(argv)
     assert cpu < HELP_BUDGET_S, f"{cpu:.2f} s of CPU"
-    assert wall < 4 * HELP_BUDGET_S, f"{wall:.2f} s wall even at best of five"
+    assert wall < 10 * HELP_BUDGET_S, f"{wall:.2f} s wall even at best of five"
 
 
 def test_engine_source_values_equal_the_imported_ones():
