@@ -50,9 +50,9 @@ def torch_hint(torch) -> list[tuple[str, str]]:
     """A GPU build without a GPU costs gigabytes for nothing: say how to swap it."""
     if not torch.version.cuda or torch.cuda.is_available():
         return []
-    return [("torch hint", "no GPU here: the CPU-only build (~1 GB on disk instead of ~5.5 GB "
-             "with its nvidia-* wheels) runs texnet the same: pip install torch torchvision "
-             f"--index-url {CPU_INDEX}")]
+    return [("torch hint", "no GPU here: the CPU-only build (roughly 1 GB on disk instead of "
+             "about 5 GB with its nvidia-* wheels; README, Install) runs texnet the same: "
+             f"pip install torch torchvision --index-url {CPU_INDEX}")]
 
 
 def path_rows() -> list[tuple[str, str]]:
