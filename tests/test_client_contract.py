@@ -167,3 +167,33 @@ def test_protocol_mismatch_is_a_worker_error():
         client.check_ping({"ok": True, "protocol": client.PROTOCOL + 1})
     with pytest.raises(client.WorkerError):
         client.answer_outcome("garbage")
+
+
+def test_the_guard_cleans_up_after_a_killed_plugin(tmp_path):
+    """GIMP SIGKILLs a plug-in whose user pressed cancel: the guard stops the engine and
+    removes the run's temp folder."""
+    folder = tmp_path / "texnet-gimp-run"
+    folder.mkdir()
+    (folder / "image.png").write_bytes(b"x")
+    engine = tmp_path / "slow-texnet"
+    engine.write_text(f"#!{sys.executable}\nimport os, time\n"
+                      f"open({str(tmp_path / 'engine.pid')!r}, 'w').write(str(os.getpid()))\n"
+                      "time.sleep(60)\n")
+    engine.chmod(0o755)
+    code = (f"import sys; sys.path.insert(0, {str(Path(client.__file__).parents[1])!r}); "
+            "from texnet_client import run; "
+            f"run([{str(engine)!r}], guard_folder={str(folder)!r})")
+    plugin = subprocess.Popen([sys.executable, "-c", code])
+    pid_file = tmp_path / "engine.pid"
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    engine_pid = int(pid_file.read_text())
+    plugin.kill()
+    plugin.wait()
+    deadline = time.monotonic() + 20
+    while folder.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not folder.exists()
+    stat = Path(f"/proc/{engine_pid}/stat")
+    assert not stat.exists() or stat.read_text().split(")")[-1].split()[0] == "Z"

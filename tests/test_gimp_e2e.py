@@ -77,7 +77,8 @@ def run_gimp(work: Path, plugin: Path, cases: list[dict], *env_vars: str) -> tup
         # One GIMP at a time: concurrent runs would unmount each other's chroot binds.
         ["flock", GIMP3_LOCK, "bash", str(GIMP3_SH), "run", str(plugin), str(DRIVER),
          f"TEXNET_HOME={work / 'texnet-home'}", "TEXNET_OFFLINE=1",
-         f"TEXNET_E2E_ENGINE={engine_path()}", *env_vars],
+         f"TEXNET_E2E_ENGINE={engine_path()}", f"TEXNET_WORKER_SOCKET={work / 'worker.sock'}",
+         "TEXNET_WORKER_IDLE=15", *env_vars],
         env=env, capture_output=True, text=True, timeout=600)
     log = done.stdout[-4000:] + done.stderr[-4000:]
     assert done.returncode == 0, log
@@ -220,12 +221,74 @@ def test_killing_the_plugin_stops_the_engine_and_leaves_the_image(installed):
     Image.fromarray(big).save(work / "big.png")
     case = {"tag": "killed", "input": str(work / "big.png"), "model": "pebbles",
             "kill_plugin": True}
-    report, log = run_gimp(work, plugin, [case])
+    report, log = run_gimp(work, plugin, [case], "TEXNET_WARM=0")  # the fresh-process path
     case = report["killed"]
     assert case.get("engine_pids"), ("the engine never started", log)
-    shutil.rmtree(Path(case["engine_output"]).parent)  # the killed plug-in's exchange folder
+    assert not Path(case["engine_output"]).parent.exists()  # the guard removed the folder
     assert case["engine_alive"] is False
     assert case["engine_wrote"] is False  # stopped, not merely finished
     assert case["status"] != "success"
     assert case["layers_after"] == case["layers_before"]
     np.testing.assert_array_equal(_raw(work, case, "after"), _raw(work, case, "before"))
+
+
+# --- Learn Texture from Selection -----------------------------------------------------------
+
+DESCRIPTORS = Path(os.environ.get("TEXNET_E2E_DESCRIPTORS",
+                                  "/root/texnet-home/cache/descriptors"))
+OTHER = (4, 40, 40, 20)  # x, y, w, h: the selection filled with the learnt texture
+
+
+def _with_descriptor(work: Path) -> None:
+    """Training needs the presets' descriptor (vgg16); tests run offline, so link a cached
+    copy into the hermetic TEXNET_HOME, or skip saying how to provide one."""
+    weights = DESCRIPTORS / "vgg16.pt"
+    if not weights.is_file():
+        pytest.skip(f"{weights} missing: `texnet descriptors pull vgg16`, then set "
+                    "TEXNET_E2E_DESCRIPTORS to its folder")
+    target = work / "texnet-home" / "cache" / "descriptors"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "vgg16.pt").unlink(missing_ok=True)
+    (target / "vgg16.pt").symlink_to(weights)
+
+
+def test_learn_from_selection_then_fill_with_it(installed):
+    """Select a region, learn a texture from it (3 iterations), find it in Texture Fill's
+    list, fill another selection with it; the fill goes through the per-user warm worker."""
+    work, plugin, files = installed
+    _with_descriptor(work)
+    cases = [
+        {"tag": "learn", "proc": "learn", "input": files["rgba8"], "select": SEL,
+         "properties": {"name": "E2E Learnt", "preset": "quick", "iterations": 3}},
+        {"tag": "uselearnt", "input": files["rgba8"], "select": OTHER, "model": "e2e-learnt",
+         "properties": {"seed": 1}},
+    ]
+    report, log = run_gimp(work, plugin, cases)
+    learn, fill = report["learn"], report["uselearnt"]
+    assert learn["status"] == "success", (learn["message"], log)
+    assert learn["layers_after"] == learn["layers_before"]  # learning adds no layer
+    assert (work / "texnet-home" / "data" / "models" / "e2e-learnt.tnet").is_file()
+    env = dict(os.environ, TEXNET_HOME=str(work / "texnet-home"))
+    listed = subprocess.run([str(engine_path()), "models", "list", "--json"], env=env,
+                            capture_output=True, text=True, check=True).stdout
+    assert "e2e-learnt" in _adapter().parse_models(listed, "texture")  # Texture Fill's list
+    assert fill["status"] == "success", (fill["message"], log)
+    assert fill["layers_after"][0] == "e2e-learnt fill"
+    assert (work / "worker.sock").exists()  # the warm worker served the fill (idle exit later)
+
+
+def test_cancelling_learning_leaves_no_model_and_no_temp_files(installed):
+    work, plugin, files = installed
+    _with_descriptor(work)
+    case = {"tag": "learnkill", "proc": "learn", "input": files["rgba8"], "select": SEL,
+            "properties": {"name": "e2e-cancelled", "preset": "quick", "iterations": 500},
+            "kill_plugin": True, "engine_needle": ["train", "texture", "--progress"],
+            "kill_after": 5.0}
+    report, log = run_gimp(work, plugin, [case])
+    case = report["learnkill"]
+    assert case.get("engine_pids"), ("the engine never started", log)
+    assert case["engine_alive"] is False
+    assert not (work / "texnet-home" / "data" / "models" / "e2e-cancelled.tnet").exists()
+    folders = {Path(p).parent for p in case["engine_inputs"]}
+    assert folders and not any(folder.exists() for folder in folders)  # no temp files left
+    assert case["layers_after"] == case["layers_before"]

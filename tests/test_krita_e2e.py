@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,7 @@ def _krita(args: list[str], work: Path) -> subprocess.CompletedProcess:
     display number, another session's X server can take it first)."""
     for _ in range(2):
         proc = subprocess.run(["bash", str(KRITA_SH), *args], env=_env(work),
-                              capture_output=True, text=True, timeout=400)
+                              capture_output=True, text=True, timeout=900)
         (work / "krita.log").write_text(proc.stdout + proc.stderr)
         if "could not connect to display" not in proc.stderr:
             break
@@ -234,6 +235,11 @@ def gui(tmp_path_factory):
     _style_model(work / "texnet-home" / "data" / "models" / "tinystyle.tnet")  # a user model
     config = {"out": str(work), "image": str(work / "in.png"), "select": list(GUI_BOX),
               "model": "pebbles", "seed": 3, "cancel_side": 2048, "style_model": "tinystyle"}
+    if _with_descriptor(work):
+        config["learn"] = {"name": "E2E Learnt", "model": "e2e-learnt", "iterations": 3,
+                           "select": list(GUI_BOX), "fill": [8, 60, 100, 30],
+                           "cancel_name": "e2e-cancelled"}
+    temp_before = set(Path(tempfile.gettempdir()).glob("texnet-krita-*"))
     (work / "config.json").write_text(json.dumps(config))
     proc = _krita(["gui", str(pykrita), "texnet_docker,texnet_gui_test",
                    f"TEXNET_GUI_CONFIG={work / 'config.json'}"], work)
@@ -243,6 +249,8 @@ def gui(tmp_path_factory):
     report = json.loads(report_path.read_text())
     assert not report["error"], report["error"]
     assert proc.returncode == 0
+    report["temp_left"] = sorted(map(str, set(Path(tempfile.gettempdir()).glob(
+        "texnet-krita-*")) - temp_before))
     return work, report, image
 
 
@@ -301,3 +309,53 @@ def test_gui_cancel_stops_cleanly(gui):
     assert cancel["layers_after"] == cancel["layers_before"]
     assert cancel["seconds"] < 10
     assert cancel["fill_enabled"]
+
+
+# ---------------------------------------------------------------- Learn from Selection
+
+DESCRIPTORS = Path(os.environ.get("TEXNET_E2E_DESCRIPTORS",
+                                  "/root/texnet-home/cache/descriptors"))
+
+
+def _with_descriptor(work: Path) -> bool:
+    """Training needs the presets' descriptor (vgg16) and the tests run offline: link a cached
+    copy into the hermetic TEXNET_HOME. False (learn steps skipped) when there is none."""
+    weights = DESCRIPTORS / "vgg16.pt"
+    if not weights.is_file():
+        return False
+    target = work / "texnet-home" / "cache" / "descriptors"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "vgg16.pt").unlink(missing_ok=True)
+    (target / "vgg16.pt").symlink_to(weights)
+    return True
+
+
+def _learn(report):
+    if "learn" not in report:
+        pytest.skip(f"{DESCRIPTORS / 'vgg16.pt'} missing: `texnet descriptors pull vgg16`, then "
+                    "set TEXNET_E2E_DESCRIPTORS to its folder")
+    return report
+
+
+def test_gui_learn_from_selection_in_the_background(gui):
+    work, report, _ = gui
+    learn = _learn(report)["learn"]
+    assert learn["status"] == "learnt “e2e-learnt”", learn["status"]
+    assert (work / "texnet-home" / "data" / "models" / "e2e-learnt.tnet").is_file()
+    assert learn["ticks"] >= 20 and learn["max_gap_s"] < 1.0  # Krita stayed responsive
+
+
+def test_gui_fill_with_the_learnt_model(gui):
+    _, report, _ = gui
+    fill = _learn(report)["fill_learnt"]
+    assert fill["status"].startswith("added layer"), fill["status"]
+    assert "Texture: e2e-learnt (seed 3)" in fill["after"]
+
+
+def test_gui_cancel_learning_leaves_no_model_and_no_temp_files(gui):
+    work, report, _ = gui
+    cancel = _learn(report)["learn_cancel"]
+    assert cancel["status"] == "cancelled", cancel
+    assert "e2e-cancelled" not in cancel["models"]
+    assert not (work / "texnet-home" / "data" / "models" / "e2e-cancelled.tnet").exists()
+    assert report["temp_left"] == []

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import stat
+import tempfile
 from pathlib import Path
 
 from texturenet_plugin.errors import InputError
@@ -23,6 +25,7 @@ class Connection:
     def __init__(self) -> None:
         self.sock: socket.socket | None = None
         self.token = CancelToken()
+        self.cleanup: str | None = None  # the client's temp folder, removed if it goes away
 
     def send(self, message: dict) -> None:
         if self.sock is None:
@@ -63,7 +66,7 @@ def listen(path: Path) -> socket.socket:
     return server
 
 
-def _lines(sock: socket.socket):
+def _lines(sock: socket.socket, connection: Connection):
     buffer = b""
     while True:
         chunk = sock.recv(65536)
@@ -72,7 +75,28 @@ def _lines(sock: socket.socket):
         buffer += chunk
         while b"\n" in buffer:
             line, buffer = buffer.split(b"\n", 1)
-            yield line.decode("utf-8", "replace")
+            yield _take_cleanup(line.decode("utf-8", "replace"), connection)
+
+
+def _take_cleanup(line: str, connection: Connection) -> str:
+    """Remove the socket-only ``cleanup`` field (a folder of the client's) from a request."""
+    try:
+        request = json.loads(line)
+    except ValueError:
+        return line
+    if not isinstance(request, dict) or "cleanup" not in request:
+        return line
+    folder = request.pop("cleanup")
+    if isinstance(folder, str) and _is_temp_folder(folder):
+        connection.cleanup = folder
+    return json.dumps(request)
+
+
+def _is_temp_folder(folder: str) -> bool:
+    """Only a ``texnet-*`` folder directly in the temp folder may be removed for a client."""
+    path = Path(folder)
+    return (path.name.startswith("texnet-") and path.parent == Path(tempfile.gettempdir())
+            and path.is_dir() and not path.is_symlink())
 
 
 def serve_socket(worker, connection: Connection, path: Path, idle: float, answer_lines,
@@ -90,12 +114,15 @@ def serve_socket(worker, connection: Connection, path: Path, idle: float, answer
                 waited += min(idle, 1.0)
                 continue
             waited = 0.0
-            connection.sock, connection.token = sock, CancelToken()
+            connection.sock, connection.token, connection.cleanup = sock, CancelToken(), None
             try:
-                answer_lines(worker, _lines(sock), lambda text: connection.send(json.loads(text)))
+                answer_lines(worker, _lines(sock, connection),
+                             lambda text: connection.send(json.loads(text)))
             except OSError:
-                pass
+                connection.token.cancel()
             finally:
+                if connection.token.cancelled and connection.cleanup:
+                    shutil.rmtree(connection.cleanup, ignore_errors=True)  # the client died
                 connection.sock = None
                 sock.close()
     finally:

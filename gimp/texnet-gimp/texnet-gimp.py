@@ -94,8 +94,8 @@ def _insert_result(image, above, path: str, name: str, offsets: tuple[int, int],
 
 # --- running the engine -----------------------------------------------------------------------
 
-def _run_with_progress(argv: list[str], title: str, request: dict | None = None
-                       ) -> adapter.Outcome:
+def _run_with_progress(argv: list[str], title: str, folder: str,
+                       request: dict | None = None) -> adapter.Outcome:
     Gimp.progress_init(title)
 
     def on_event(event: adapter.Event) -> None:
@@ -108,7 +108,7 @@ def _run_with_progress(argv: list[str], title: str, request: dict | None = None
         else:
             Gimp.progress_pulse()
 
-    outcome = adapter.run_engine(argv, on_event, request=request)
+    outcome = adapter.run_engine(argv, on_event, request=request, folder=folder)
     Gimp.progress_end()
     return outcome
 
@@ -168,7 +168,8 @@ def run_fill(procedure, run_mode, image, drawables, config, data):
         src, mask, out = (os.path.join(folder, f"{n}.png") for n in ("image", "mask", "layer"))
         _export_fill_inputs(image, layer, src, mask)
         outcome = _run_with_progress(adapter.fill_args(engine, src, mask, out, opts),
-                                     "Texture Fill", adapter.fill_request(src, mask, out, opts))
+                                     "Texture Fill", folder,
+                                     adapter.fill_request(src, mask, out, opts))
         name = adapter.layer_name(opts.model, "fill")
         return _finish(procedure, outcome,
                        lambda path: _insert_result(image, layer, path, name, (0, 0), False))
@@ -193,7 +194,7 @@ def run_stylize(procedure, run_mode, image, drawables, config, data):
             return _values(procedure, Gimp.PDBStatusType.CALLING_ERROR, str(exc))
         _write_drawable(layer, src, (0, 0, layer.get_width(), layer.get_height()), 4,
                         _depth(image))
-        outcome = _run_with_progress(argv, "Stylize Layer")
+        outcome = _run_with_progress(argv, "Stylize Layer", folder)
         _, ox, oy = layer.get_offsets()
         return _finish(procedure, outcome, lambda path: _insert_result(
             image, layer, path, adapter.layer_name(opts.model, "style"), (ox, oy), True))
@@ -260,7 +261,7 @@ def run_learn(procedure, run_mode, image, drawables, config, data):
         return _values(procedure, Gimp.PDBStatusType.CALLING_ERROR, str(exc))
     try:
         _export_fill_inputs(image, layer, src, mask)
-        outcome = _run_with_progress(argv, f"Learning texture {opts.name}")
+        outcome = _run_with_progress(argv, f"Learning texture {opts.name}", folder)
         return _finish(procedure, outcome, lambda path: Gimp.message(
             f"texnet: learnt {opts.name}; it is in Texture Fill's model list"))
     finally:

@@ -116,13 +116,15 @@ def outcome_of(exit_code: int, reader: ProgressReader) -> Outcome:
 
 
 def run_engine(argv: list[str], on_event=None, cancelled=None, env=None,
-               request: dict | None = None) -> Outcome:
+               request: dict | None = None, folder: str | None = None) -> Outcome:
     """Run texnet (``argv[0]`` the engine); with ``request``, through the per-user warm
-    worker first (falling back to ``argv`` as a fresh process). Never raises for engine
+    worker first (falling back to ``argv`` as a fresh process). ``folder``: the run's temp
+    folder, removed for us if GIMP kills this plug-in (cancel). Never raises for engine
     failures: each becomes an ERROR outcome with the engine's own message."""
     if request is not None:
-        return client.run_warm_or_cold(argv[0], request, argv[1:], on_event, cancelled)
-    outcome = client.run(argv, on_event, cancelled, env)
+        return client.run_warm_or_cold(argv[0], request, argv[1:], on_event, cancelled,
+                                       folder=folder)
+    outcome = client.run(argv, on_event, cancelled, env, guard_folder=folder)
     if outcome.status == ERROR and outcome.message.startswith("cannot start"):
         outcome.message += f". {client.install_hint(HOST)}"
     return outcome

@@ -2,8 +2,8 @@
 
 Reads $WORK/plan.json: {"cases": [{"tag", "input", "select": [x, y, w, h] | null,
 "feather": px | null, "offsets": [x, y] | null, "layer_on_top": bool, "kill_plugin": bool,
-"proc": "fill" | "stylize", "model",
-"properties": {...}}]}. For each case it opens the file, makes the selection, calls Texture
+"proc": "fill" | "stylize" | "learn", "model",
+"properties": {...}, "engine_needle": [...]}]}. For each case it opens the file, makes the selection, calls Texture
 Fill (or Stylize Layer) non-interactively, and dumps what the test
 checks as raw "R'G'B'A u16" files (exact whatever the image's precision): the original layer
 before and after, the selection ("Y u16"), the new layer and the composite. Writes
@@ -48,14 +48,18 @@ def composite(image, name):
     return result
 
 
+PROCEDURES = {"stylize": "texnet-stylize-layer", "learn": "texnet-learn-texture",
+              "fill": "texnet-texture-fill"}
+
+
 def run_procedure(image, layer, case):
-    name = "texnet-stylize-layer" if case.get("proc") == "stylize" else "texnet-texture-fill"
-    proc = Gimp.get_pdb().lookup_procedure(name)
+    proc = Gimp.get_pdb().lookup_procedure(PROCEDURES[case.get("proc", "fill")])
     cfg = proc.create_config()
     cfg.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
     cfg.set_property("image", image)
     cfg.set_core_object_array("drawables", [layer])
-    cfg.set_property("model", case["model"])
+    if "model" in case:
+        cfg.set_property("model", case["model"])
     for key, value in case.get("properties", {}).items():
         cfg.set_property(key, value)
     result = proc.run(cfg)
@@ -87,18 +91,23 @@ def _alive(pid):
         return False
 
 
-def kill_plugin_mid_run(record):
+def kill_plugin_mid_run(record, needle, delay=0.0):
     """What GIMP does when the user cancels the progress bar: SIGKILL the plug-in. Waits for
-    the engine to start, kills the plug-in, then watches whether the engine goes too."""
-    deadline = time.monotonic() + 60
+    the engine to start (and ``delay`` seconds more), kills the plug-in, then watches whether
+    the engine goes too."""
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        engines = _processes(["fill", "--layer-only", "--progress"])
+        engines = _processes(needle)
+        if engines and delay:
+            time.sleep(delay)
+            delay = 0.0
         plugins = _processes(["texnet-gimp.py"])
         if engines and plugins:
             record["engine_pids"] = engines
             with open(f"/proc/{engines[0]}/cmdline", "rb") as fh:
                 argv = fh.read().decode().split("\0")
-            record["engine_output"] = argv[argv.index("-o") + 1]
+            record["engine_output"] = argv[argv.index("-o") + 1] if "-o" in argv else ""
+            record["engine_inputs"] = [a for a in argv if a.endswith(".png")]
             for pid in plugins:
                 os.kill(pid, signal.SIGKILL)
             break
@@ -134,11 +143,13 @@ def run_case(case):
     out["layers_before"] = [item.get_name() for item in image.get_layers()]
     killer = None
     if case.get("kill_plugin"):
-        killer = threading.Thread(target=kill_plugin_mid_run, args=(out,), daemon=True)
+        needle = case.get("engine_needle", ["fill", "--layer-only", "--progress"])
+        killer = threading.Thread(target=kill_plugin_mid_run, daemon=True,
+                                  args=(out, needle, case.get("kill_after", 0.0)))
         killer.start()
     out["status"], out["message"] = run_procedure(image, layer, case)
     if killer is not None:
-        killer.join(90)
+        killer.join(150)
     layers = image.get_layers()
     out["layers_after"] = [item.get_name() for item in layers]
     out["after"] = canvas_dump(image, layer, f"{tag}-after.raw")

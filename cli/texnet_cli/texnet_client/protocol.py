@@ -201,12 +201,26 @@ def _pump(stream, lines: queue.Queue) -> None:
     lines.put(None)
 
 
+GUARD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "guard.py")
+
+
+def guarded(argv: list[str], folder: str | None) -> list[str]:
+    """``argv`` run through guard.py, which removes ``folder`` if the plug-in is killed."""
+    if folder is None or sys.platform == "win32" or not os.path.isfile(GUARD):
+        return argv
+    return [sys.executable, GUARD, folder, *argv]
+
+
 def run(argv: list[str], on_event: Callable[[Event], None] | None = None,
         cancelled: Callable[[], bool] | None = None, env: Mapping[str, str] | None = None,
-        poll: float = 0.1) -> Outcome:
+        poll: float = 0.1, guard_folder: str | None = None) -> Outcome:
     """Run texnet (``argv[0]`` is the engine), feeding each event to ``on_event``;
     ``cancelled()`` returning True stops it (SIGTERM) and gives a CANCEL outcome. Engine
-    failures never raise: each becomes an ERROR outcome with the engine's own message."""
+    failures never raise: each becomes an ERROR outcome with the engine's own message.
+    ``guard_folder``: remove this folder if the calling process is killed meanwhile."""
+    if not (argv and os.path.isfile(argv[0])):
+        guard_folder = None  # let Popen say that the engine is missing
+    argv = guarded(argv, guard_folder)
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, encoding="utf-8",

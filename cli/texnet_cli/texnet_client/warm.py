@@ -22,6 +22,7 @@ import tempfile
 import time
 from typing import Callable
 
+from . import sandbox
 from .engine import PROTOCOL, child_environment
 from .protocol import CANCEL, ERROR, SUCCESS, Event, Outcome, event_of, popen_kwargs, run
 
@@ -29,6 +30,7 @@ IDLE_SECONDS = 600  # the per-user worker exits after 10 minutes without a reque
 START_SECONDS = 60.0  # how long a first request waits for a new worker to listen
 SILENCE_SECONDS = 300.0  # a worker that says nothing this long counts as dead
 WARM_ENV = "TEXNET_WARM"  # "0" turns the warm path off (every call a fresh process)
+SOCKET_ENV, IDLE_ENV = "TEXNET_WORKER_SOCKET", "TEXNET_WORKER_IDLE"  # overrides (tests)
 
 
 class WorkerError(Exception):
@@ -41,11 +43,14 @@ def warm_enabled(environ=None) -> bool:
 
 
 def socket_path(environ=None) -> str:
-    """The per-user socket: ``$XDG_RUNTIME_DIR/texnet-worker.sock`` or one in the temp folder
-    named by the user id."""
+    """The per-user socket: ``$TEXNET_WORKER_SOCKET``, else ``$XDG_RUNTIME_DIR/texnet-worker.sock``,
+    else one in the temp folder named by the user id."""
     environ = os.environ if environ is None else environ
+    if environ.get(SOCKET_ENV, "").strip():
+        return environ[SOCKET_ENV].strip()
     runtime = environ.get("XDG_RUNTIME_DIR", "")
-    if runtime and os.path.isdir(runtime):
+    # A Flatpak sandbox has its own XDG_RUNTIME_DIR; /tmp is shared with the host (sandbox.py).
+    if runtime and os.path.isdir(runtime) and sandbox.flatpak_info() is None:
         return os.path.join(runtime, "texnet-worker.sock")
     uid = os.getuid() if hasattr(os, "getuid") else 0
     return os.path.join(tempfile.gettempdir(), f"texnet-worker-{uid}.sock")
@@ -111,9 +116,11 @@ def retryable(outcome: Outcome) -> bool:
 class SocketWorker:
     """The per-user ``texnet serve --socket`` worker, started on first use."""
 
-    def __init__(self, engine: str, path: str | None = None, idle: int = IDLE_SECONDS,
+    def __init__(self, engine: str, path: str | None = None, idle: int | None = None,
                  start_seconds: float = START_SECONDS, silence: float = SILENCE_SECONDS):
         self.engine, self.path = engine, path or socket_path()
+        if idle is None:
+            idle = int(os.environ.get(IDLE_ENV, "") or IDLE_SECONDS)
         self.idle, self.start_seconds, self.silence = idle, start_seconds, silence
 
     def _connect_once(self) -> socket.socket | None:
@@ -157,14 +164,17 @@ class SocketWorker:
         raise WorkerError(f"no worker listening on {self.path} after {self.start_seconds:g} s")
 
     def request(self, request: dict, on_event: Callable[[Event], None] | None = None,
-                cancelled: Callable[[], bool] | None = None, poll: float = 0.1) -> Outcome:
+                cancelled: Callable[[], bool] | None = None, poll: float = 0.1,
+                cleanup: str | None = None) -> Outcome:
         """Send one request (after a protocol ping); events go to ``on_event`` until the answer.
-        Cancel closes the connection: the worker stops that request at its next step."""
+        Cancel closes the connection: the worker stops that request at its next step and, if
+        the client went away (GIMP killed the plug-in), removes the ``cleanup`` folder."""
         sock = self.connect()
+        extra = {"cleanup": cleanup} if cleanup else {}
         try:
             sock.settimeout(poll)
             lines = _Lines(sock)
-            for message in ({"id": 0, "op": "ping"}, dict(request, id=1)):
+            for message in ({"id": 0, "op": "ping"}, dict(request, id=1, **extra)):
                 sock.sendall((json.dumps(message) + "\n").encode("utf-8"))
                 answer = self._answer(lines, on_event, cancelled)
                 if answer is None:
@@ -222,14 +232,16 @@ class _Lines:
 def run_warm_or_cold(engine: str, request: dict | None, argv: list[str],
                      on_event: Callable[[Event], None] | None = None,
                      cancelled: Callable[[], bool] | None = None,
-                     worker: SocketWorker | None = None) -> Outcome:
+                     worker: SocketWorker | None = None, folder: str | None = None) -> Outcome:
     """The request through the per-user worker when possible, else ``argv`` as a fresh
-    process (``argv`` starts after the engine: ``["fill", ...]``)."""
+    process (``argv`` starts after the engine: ``["fill", ...]``). ``folder``: the run's temp
+    folder, removed by the worker or the guard if this process is killed meanwhile."""
     if request is not None and warm_enabled():
         try:
-            outcome = (worker or SocketWorker(engine)).request(request, on_event, cancelled)
+            outcome = (worker or SocketWorker(engine)).request(request, on_event, cancelled,
+                                                               cleanup=folder)
             if not retryable(outcome):
                 return outcome
         except WorkerError:
             pass
-    return run([engine, *argv], on_event, cancelled)
+    return run([engine, *argv], on_event, cancelled, guard_folder=folder)

@@ -5,7 +5,9 @@ Steps, each on a Qt timer so the UI thread never blocks: open the image, select 
 with a soft rim, pick the model and seed, click Fill Selection, poll until the docker is idle
 (counting timer ticks to show the UI kept running), dump pixels, export, screenshot, undo;
 then Stylize Layer with a style model; then Tile Layer on a large canvas, Cancel after the
-first synthesis progress, check nothing was added. Writes report.json and ends Krita with
+first synthesis progress, check nothing was added; then (with ``learn`` in the config) Learn
+from Selection, fill another selection with the new model twice (warm worker), and cancel a
+second learning mid-way. Writes report.json and ends Krita with
 os._exit (no "save changes?" prompt).
 """
 
@@ -18,7 +20,7 @@ import traceback
 
 from krita import Extension, InfoObject, Krita, Selection
 from PyQt5.QtCore import QTimer
-from PyQt5.QtWidgets import QApplication, QComboBox, QPushButton, QSpinBox
+from PyQt5.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QSpinBox
 
 POLL_MS = 50
 with open(os.environ["TEXNET_GUI_CONFIG"], encoding="utf-8") as _handle:
@@ -130,7 +132,7 @@ class GuiTest(Extension):
         self.window = app.activeWindow()
         self.window.qwindow().showMaximized()  # the screen is 1600x1000: room for the docker
         trace("opened")
-        self.window.addView(self.doc)
+        self.view = self.window.addView(self.doc)
         trace("view added")
         self.doc.setSelection(soft_selection(self.doc.width(), self.doc.height(),
                                              CONFIG["select"]))
@@ -234,6 +236,73 @@ class GuiTest(Extension):
                   status=docker.status.text(), seconds=time.monotonic() - self.cancel_at,
                   layers_before=self.big_before, layers_after=len(self.big.topLevelNodes()),
                   fill_enabled=self.button("texnet_fill").isEnabled())
+        if not CONFIG.get("learn"):
+            self.finish()
+            return
+        self.window.showView(self.view)
+        self.wait(lambda: Krita.instance().activeDocument() is not None and
+                  Krita.instance().activeDocument().name() != "big", self.click_learn,
+                  "the image to become active again", timeout_s=20)
+
+    # ------------------------------------------------------------------ learn
+    def start_learning(self, name: str, iterations: int) -> None:
+        docker = self.docker()
+        self.doc.setSelection(soft_selection(self.doc.width(), self.doc.height(),
+                                             CONFIG["learn"]["select"]))
+        docker.findChild(QLineEdit, "texnet_learn_name").setText(name)
+        docker.findChild(QSpinBox, "texnet_learn_iterations").setValue(iterations)
+        self.learn_at = time.monotonic()
+        self.button("texnet_learn").click()
+
+    def click_learn(self, _waiter) -> None:
+        self.start_learning(CONFIG["learn"]["name"], CONFIG["learn"]["iterations"])
+        docker = self.docker()
+        self.wait(lambda: not docker.busy(), self.after_learn, "the learning", timeout_s=400)
+
+    def after_learn(self, waiter) -> None:
+        docker = self.docker()
+        combo = docker.findChild(QComboBox, "texnet_model")
+        self.step("learn", status=docker.status.text(), ticks=waiter.ticks,
+                  max_gap_s=waiter.max_gap, seconds=time.monotonic() - self.learn_at,
+                  models=[combo.itemData(i) for i in range(combo.count())])
+        self.wait(lambda: combo.findData(CONFIG["learn"]["model"]) >= 0 and not docker.busy(),
+                  self.fill_learnt, "the new model in the list", timeout_s=60)
+
+    def fill_learnt(self, _waiter) -> None:
+        docker = self.docker()
+        combo = docker.findChild(QComboBox, "texnet_model")
+        combo.setCurrentIndex(combo.findData(CONFIG["learn"]["model"]))
+        self.doc.setSelection(soft_selection(self.doc.width(), self.doc.height(),
+                                             CONFIG["learn"]["fill"]))
+        self.fill_times = getattr(self, "fill_times", [])
+        self.fill_at = time.monotonic()
+        self.button("texnet_fill").click()
+        self.wait(lambda: not docker.busy(), self.after_fill_learnt, "the learnt fill")
+
+    def after_fill_learnt(self, _waiter) -> None:
+        self.fill_times.append(time.monotonic() - self.fill_at)
+        if len(self.fill_times) < 2:  # the second fill: the warm worker
+            self.fill_learnt(None)
+            return
+        self.step("fill_learnt", status=self.docker().status.text(), seconds=self.fill_times,
+                  after=[n.name() for n in self.doc.topLevelNodes()])
+        self.start_learning(CONFIG["learn"]["cancel_name"], 500)
+        docker = self.docker()
+        self.wait(lambda: "train" in docker.status.text() or not docker.busy(),
+                  self.cancel_learning, "training progress", timeout_s=300)
+
+    def cancel_learning(self, _waiter) -> None:
+        docker = self.docker()
+        self.cancel_status_before = docker.status.text()
+        self.button("texnet_cancel").click()
+        self.wait(lambda: not docker.busy(), self.after_cancel_learning, "the learning cancel",
+                  timeout_s=60)
+
+    def after_cancel_learning(self, _waiter) -> None:
+        combo = self.docker().findChild(QComboBox, "texnet_model")
+        self.step("learn_cancel", status_before=self.cancel_status_before,
+                  status=self.docker().status.text(),
+                  models=[combo.itemData(i) for i in range(combo.count())])
         self.finish()
 
 
