@@ -20,7 +20,7 @@ from .errors import InputError
 from .fast import resolve_precision
 from .generator import Generator
 from .progress import Reporter
-from .synthesis import sample_canvas
+from .synthesis import MAX_SIDE, ONE_PASS_MAX_PIXELS, round_to_lattice, sample_canvas, sample_tile
 
 Box = tuple[int, int, int, int]
 SCALE_RANGE = (0.25, 16.0)
@@ -82,4 +82,48 @@ def canvas_texture(gen: Generator, box: Box, seed: int = 0, scale: float = 1.0,
         rows = _interp(_interp(plane, yi - y0, ya, 0), xi - x0, xa, 1)
         out[start - top : stop - top] = np.clip(rows + 0.5, 0, 255).astype(np.uint8)
     reporter.report("synthesize", len(starts), len(starts), "done")
+    return out
+
+
+def tile_plane_size(width: int, height: int, scale: float, lattice: int) -> tuple[int, int]:
+    """Size of the periodic tile computed for a seamless ``width`` × ``height`` tile at element
+    ``scale``: W/S × H/S rounded to whole pixels, or to the generator's ``lattice`` when it is
+    too large for one pass (the windowed path needs lattice multiples)."""
+    plane = max(1, round(width / scale)), max(1, round(height / scale))
+    if plane[0] * plane[1] > ONE_PASS_MAX_PIXELS:
+        plane = round_to_lattice(plane[0], lattice), round_to_lattice(plane[1], lattice)
+    if max(plane) > MAX_SIDE:
+        raise InputError(f"--scale {scale} on a {width}x{height} tile needs a {plane[0]}x"
+                         f"{plane[1]} texture plane, larger than {MAX_SIDE}: use a larger "
+                         "--scale or a smaller tile")
+    return plane
+
+
+def scaled_tile(gen: Generator, width: int, height: int, seed: int = 0, scale: float = 1.0,
+                reporter: Reporter | None = None, precision: str = "float32") -> np.ndarray:
+    """A seamless ``width`` × ``height`` tile -> (H, W, 3) uint8 whose texture elements are
+    ``scale`` times larger than :func:`.synthesis.sample_tile`'s.
+
+    The periodic tile of :func:`tile_plane_size` (≈ W/S × H/S) is resampled to W × H with
+    wrap-around bilinear taps (averaging ceil(1/S)² taps per pixel when shrinking, as
+    :func:`canvas_texture` does), so the result wraps exactly as the small tile does. The
+    element scale is W / plane width across and H / plane height down: within half a plane
+    pixel of S, the price of a whole number of plane pixels per period.
+    """
+    validate_scale(scale)
+    reporter = reporter or Reporter()
+    if scale == 1.0:
+        return sample_tile(gen, width, height, seed, reporter, precision=precision)
+    plane_w, plane_h = tile_plane_size(width, height, scale, gen.spec.lattice)
+    plane = sample_tile(gen, plane_w, plane_h, seed, reporter, precision=precision)
+    plane = np.pad(plane, ((0, 1), (0, 1), (0, 0)), mode="wrap")  # tap i0 + 1 of the last pixel
+    xi, xa = _axis(0, width, width / plane_w)
+    out = np.empty((height, width, 3), dtype=np.uint8)
+    band = max(1, PLANE_BAND_ROWS // max(1, math.ceil(plane_h / height)))
+    for start in range(0, height, band):
+        reporter.check()
+        stop = min(height, start + band)
+        yi, ya = _axis(start, stop, height / plane_h)
+        rows = _interp(_interp(plane, yi % plane_h, ya, 0), xi % plane_w, xa, 1)
+        out[start:stop] = np.clip(rows + 0.5, 0, 255).astype(np.uint8)
     return out

@@ -12,6 +12,8 @@ from .errors import InputError, ModelError
 CHECKPOINT = "checkpoint.pt"
 # Settings that may change between a run and its resumption without invalidating it.
 RESUMABLE_CHANGES = {"iterations", "checkpoint_every"}
+# Settings added after checkpoints existed: a checkpoint without one was made with this value.
+LEGACY_DEFAULTS = {"exemplar_scale": 1.0}
 
 
 def checkpoint_path(run_dir: Path) -> Path:
@@ -53,9 +55,19 @@ def load_checkpoint(run_dir: Path, state, config) -> None:
     state.seconds = float(payload.get("seconds", 0.0))
 
 
+def saved_config(run_dir: Path) -> dict | None:
+    """The settings dict of ``run_dir``'s checkpoint, or None when there is none readable
+    (:func:`load_checkpoint` then says why)."""
+    try:
+        return dict(torch.load(checkpoint_path(run_dir), map_location="cpu",
+                               weights_only=True)["config"])
+    except Exception:
+        return None
+
+
 def _check_compatible(saved: dict, current: dict, path: Path) -> None:
     for key, value in current.items():
-        if key in RESUMABLE_CHANGES or saved.get(key) == value:
+        if key in RESUMABLE_CHANGES or saved.get(key, LEGACY_DEFAULTS.get(key)) == value:
             continue
         raise InputError(
             f"--resume: checkpoint {path} was made with {key}={saved.get(key)!r}, "

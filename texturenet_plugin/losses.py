@@ -12,6 +12,17 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
     return torch.bmm(flat, flat.transpose(1, 2)) / (c * h * w)
 
 
+def masked_gram_matrix(features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``features`` (B, C, H, W), ``mask`` (B or 1, 1, H, W) bool -> (B, C, C): the sum of
+    f_p f_pᵀ over masked positions p, divided by C · their number (:func:`gram_matrix` when
+    every position is masked). A sample with no masked position gives zeros."""
+    b, c, h, w = features.shape
+    weight = mask.to(features.dtype).expand(b, 1, h, w).reshape(b, 1, h * w)
+    flat = features.reshape(b, c, h * w) * weight
+    count = weight.sum(dim=(1, 2)).clamp_min(1).view(b, 1, 1)
+    return torch.bmm(flat, flat.transpose(1, 2)) / (c * count)
+
+
 class _NormalizeGrad(torch.autograd.Function):
     """Identity forward; backward divides the gradient by its L1 norm (per sample).
 
@@ -88,9 +99,13 @@ def _color_projections(images: torch.Tensor) -> torch.Tensor:
     return torch.einsum("dc,bcn->bdn", directions, images.flatten(2))
 
 
-def color_quantiles(image: torch.Tensor) -> torch.Tensor:
-    """Target of :func:`color_histogram_loss`: (1, 3, H, W) exemplar -> (D, H·W), sorted."""
-    return _color_projections(image)[0].sort(dim=-1).values.detach()
+def color_quantiles(image: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Target of :func:`color_histogram_loss`: (1, 3, H, W) exemplar -> (D, N), sorted; N is
+    H·W, or the number of pixels selected by ``mask`` (1, 1, H, W) bool."""
+    projections = _color_projections(image)[0]
+    if mask is not None:
+        projections = projections[:, mask.reshape(-1)]
+    return projections.sort(dim=-1).values.detach()
 
 
 def color_histogram_loss(images: torch.Tensor, target: torch.Tensor,
@@ -115,21 +130,32 @@ def target_grams(features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return {name: gram_matrix(f).mean(0).detach() for name, f in features.items()}
 
 
+def masked_target_grams(features: dict[str, torch.Tensor], masks: dict[str, torch.Tensor]
+                        ) -> dict[str, torch.Tensor]:
+    """Like :func:`target_grams`, each layer's (V, C, H, W) taps restricted to its (V, 1, H, W)
+    mask (:func:`masked_gram_matrix`) -> (C, C)."""
+    return {name: masked_gram_matrix(f, masks[name]).mean(0).detach()
+            for name, f in features.items()}
+
+
 def random_rotation(channels: int, generator: torch.Generator, device=None) -> torch.Tensor:
     """(C, C) random orthonormal directions (QR of a Gaussian, signs fixed: Haar-distributed)."""
     q, r = torch.linalg.qr(torch.randn(channels, channels, generator=generator))
     return (q * torch.sign(torch.diagonal(r)).unsqueeze(0)).to(device)
 
 
-def exemplar_features(features: dict[str, torch.Tensor],
-                      max_samples: int = 16384) -> dict[str, torch.Tensor]:
+def exemplar_features(features: dict[str, torch.Tensor], max_samples: int = 16384,
+                      masks: dict[str, torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
     """Target of :func:`sliced_wasserstein_loss`: (V, C, H, W) taps of the exemplar's views ->
     (C, n), every position of every view as one sample of the layer's distribution; layers with
     more than ``max_samples`` positions keep a fixed random subset of that many (re-sorting all
-    of a 256² exemplar's relu1_1 each step would cost as much as the generated batch)."""
+    of a 256² exemplar's relu1_1 each step would cost as much as the generated batch).
+    ``masks`` ({layer: (V, 1, H, W) bool}) keeps only the masked positions (a selection)."""
     out, gen = {}, torch.Generator().manual_seed(0)
     for name, f in features.items():
         flat = f.detach().transpose(0, 1).flatten(1)
+        if masks is not None:
+            flat = flat[:, masks[name].transpose(0, 1).reshape(-1)]
         if flat.shape[1] > max_samples:
             keep = torch.randperm(flat.shape[1], generator=gen)[:max_samples]
             flat = flat[:, keep.to(flat.device)]

@@ -21,15 +21,21 @@ from .losses import (
     color_histogram_loss,
     color_quantiles,
     exemplar_features,
+    masked_target_grams,
     sliced_wasserstein_loss,
     target_grams,
     texture_loss,
 )
 from .noise import random_noise
 from .progress import Reporter
+from .region import SELECTED, check_region, hide_unselected, layer_masks, layer_stride
 
 
 LOSSES = ("gram", "swd", "gram+swd")
+# --exemplar-scale: the model learns texture elements this many times their size in the
+# exemplar (1 = the exemplar's own pixel scale; 2 = twice as large).
+EXEMPLAR_SCALE_RANGE = (0.25, 4.0)
+EXEMPLAR_MAX_SIDE = 1024  # default cap on the exemplar's longer side (TrainConfig)
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,11 @@ class TrainConfig:
     lr_decay_start: int = 1000  # ×lr_decay here and every lr_decay_every iterations after
     lr_decay_every: int = 200
     lr_decay: float = 0.7
-    exemplar_max_side: int = 256  # the exemplar is downscaled to this before computing Grams
+    exemplar_scale: float = 1.0  # element size learnt ÷ element size in the exemplar
+    # Cap on the exemplar's longer side after exemplar_scale (memory and time of the descriptor
+    # pass); larger ones are downscaled to it and the trainer says so (exemplar_factor). Models
+    # and checkpoints from before exemplar_scale existed stored 256 here, which reproduces them.
+    exemplar_max_side: int = EXEMPLAR_MAX_SIDE
     descriptor: str = "vgg19"
     pool: str = "max"
     layers: tuple[str, ...] = TEXTURE_LAYERS
@@ -71,6 +81,9 @@ class TrainConfig:
             "checkpoint_every": self.checkpoint_every >= 1,
             "color_weight": self.color_weight >= 0,
             "loss": self.loss in LOSSES,
+            "exemplar_scale": (EXEMPLAR_SCALE_RANGE[0] <= self.exemplar_scale
+                               <= EXEMPLAR_SCALE_RANGE[1]),
+            "exemplar_max_side": self.exemplar_max_side >= 16,
         }
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
@@ -123,31 +136,94 @@ class TrainState:
     seconds: float = 0.0
 
 
+def exemplar_factor(height: int, width: int, config: TrainConfig) -> float:
+    """The resize factor of an exemplar of ``height`` × ``width`` before its statistics are
+    taken: ``exemplar_scale``, lowered so the longer side stays within ``exemplar_max_side``."""
+    factor, side = config.exemplar_scale, max(height, width)
+    if side * factor > config.exemplar_max_side:
+        factor = config.exemplar_max_side / side
+    return factor
+
+
+def exemplar_note(height: int, width: int, config: TrainConfig, what: str = "exemplar") -> str:
+    """One line for progress messages: the exemplar's size and the scale it is learnt at."""
+    factor = exemplar_factor(height, width, config)
+    note = f"{what} {width}x{height} px, learnt at {factor:.3g}x its pixel size"
+    if factor < config.exemplar_scale:
+        note += (f" (--exemplar-scale {config.exemplar_scale:g} capped: longer side at most "
+                 f"{config.exemplar_max_side} px)")
+    return note
+
+
+def _resized(image: torch.Tensor, config: TrainConfig) -> torch.Tensor:
+    """(1, C, H, W) -> (1, C, h, w) resized by :func:`exemplar_factor`."""
+    factor = exemplar_factor(*image.shape[-2:], config)
+    if factor == 1:
+        return image
+    return torch.nn.functional.interpolate(
+        image, scale_factor=factor, mode="bilinear", antialias=True, align_corners=False,
+    )
+
+
 def scaled_exemplar(exemplar: torch.Tensor, config: TrainConfig) -> torch.Tensor:
-    """(3, H, W) in [0, 1] -> (1, 3, h, w), downscaled so its longer side is at most
-    ``exemplar_max_side`` (the scale at which the model learns the texture)."""
-    image = exemplar.unsqueeze(0)
-    side = max(image.shape[-2:])
-    if side > config.exemplar_max_side:
-        image = torch.nn.functional.interpolate(
-            image, scale_factor=config.exemplar_max_side / side, mode="bilinear",
-            antialias=True, align_corners=False,
-        )
-    return image.clamp(0, 1)
+    """(3, H, W) in [0, 1] -> (1, 3, h, w) at the scale at which the model learns the texture
+    (:func:`exemplar_factor`)."""
+    return _resized(exemplar.unsqueeze(0), config).clamp(0, 1)
 
 
-def exemplar_grams(descriptor: Descriptor, exemplar: torch.Tensor, config: TrainConfig):
-    """Target Grams of the exemplar (3, H, W) in [0, 1] at the training scale."""
+def scaled_mask(mask: torch.Tensor, config: TrainConfig) -> torch.Tensor:
+    """(H, W) selection coverage in [0, 1] -> (1, 1, h, w), resized like the exemplar."""
+    return _resized(mask.to(torch.float32)[None, None], config).clamp(0, 1)
+
+
+def check_exemplar(exemplar: torch.Tensor, config: TrainConfig,
+                   mask: torch.Tensor | None = None) -> None:
+    """Refuse an exemplar (3, H, W), or a selection ``mask`` (H, W) of it, too small for the
+    deepest of ``config.layers`` at the training scale (:func:`.region.check_region`)."""
+    height, width = exemplar.shape[-2:]
+    factor = exemplar_factor(height, width, config)
+    if mask is not None:
+        return check_region(mask, config.layers, factor)
+    deepest = max(config.layers, key=layer_stride)
+    stride = layer_stride(deepest)
+    if min(height, width) * factor < stride:
+        raise InputError(
+            f"the exemplar is {width}x{height} px, learnt at {factor:.3g}x: layer "
+            f"{deepest} needs at least {stride} px on each side; use a larger "
+            "exemplar or raise --exemplar-scale")
+
+
+def _exemplar_features(descriptor: Descriptor, exemplar: torch.Tensor, config: TrainConfig,
+                       mask: torch.Tensor | None):
+    """The exemplar's taps at the training scale and, with a ``mask``, each layer's
+    (1, 1, h, w) bool mask of selected positions (else None); unselected pixels are hidden
+    from the descriptor (:func:`.region.hide_unselected`)."""
+    image = scaled_exemplar(exemplar, config)
+    if mask is None:
+        return descriptor(image, config.layers), None
+    pixels = scaled_mask(mask.to(exemplar.device), config)
+    features = descriptor(hide_unselected(image, pixels), config.layers)
+    return features, layer_masks(pixels, features)
+
+
+def exemplar_grams(descriptor: Descriptor, exemplar: torch.Tensor, config: TrainConfig,
+                   mask: torch.Tensor | None = None):
+    """Target Grams of the exemplar (3, H, W) in [0, 1] at the training scale; with ``mask``
+    (H, W) coverage, of the selected positions only (masked Grams, :mod:`.region`)."""
     with torch.no_grad():
-        return target_grams(descriptor(scaled_exemplar(exemplar, config), config.layers))
+        features, masks = _exemplar_features(descriptor, exemplar, config, mask)
+        return target_grams(features) if masks is None else masked_target_grams(features, masks)
 
 
-def exemplar_distributions(descriptor: Descriptor, exemplar: torch.Tensor, config: TrainConfig):
-    """Target of the sliced-Wasserstein term (None when ``config.loss`` has none)."""
+def exemplar_distributions(descriptor: Descriptor, exemplar: torch.Tensor, config: TrainConfig,
+                           mask: torch.Tensor | None = None):
+    """Target of the sliced-Wasserstein term (None when ``config.loss`` has none); with
+    ``mask``, of the selected positions only."""
     if "swd" not in config.loss:
         return None
     with torch.no_grad():
-        return exemplar_features(descriptor(scaled_exemplar(exemplar, config), config.layers))
+        features, masks = _exemplar_features(descriptor, exemplar, config, mask)
+        return exemplar_features(features, masks=masks)
 
 
 def texture_objective(features, grams, config: TrainConfig, rng: torch.Generator,
@@ -174,11 +250,16 @@ def new_state(config: TrainConfig, device: torch.device) -> TrainState:
     return TrainState(gen, opt, torch.Generator().manual_seed(config.seed))
 
 
-def exemplar_colors(exemplar: torch.Tensor, config: TrainConfig) -> torch.Tensor | None:
-    """Target of the colour-histogram loss (None when ``config.color_weight`` is 0)."""
+def exemplar_colors(exemplar: torch.Tensor, config: TrainConfig,
+                    mask: torch.Tensor | None = None) -> torch.Tensor | None:
+    """Target of the colour-histogram loss (None when ``config.color_weight`` is 0); with
+    ``mask`` (H, W) coverage, of the selected pixels only."""
     if config.color_weight <= 0:
         return None
-    return color_quantiles(scaled_exemplar(exemplar, config))
+    pixels = None
+    if mask is not None:
+        pixels = scaled_mask(mask.to(exemplar.device), config) >= SELECTED
+    return color_quantiles(scaled_exemplar(exemplar, config), pixels)
 
 
 def train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainConfig,
@@ -215,13 +296,16 @@ def train_texture(
     reporter: Reporter | None = None,
     resume: bool = False,
     device: torch.device | str = "cpu",
+    mask: torch.Tensor | None = None,
 ) -> TrainState:
-    """Train (or resume) until ``config.iterations``; checkpoints into ``run_dir``."""
+    """Train (or resume) until ``config.iterations``; checkpoints into ``run_dir``.
+    ``exemplar``: (3, H, W) in [0, 1]; ``mask``: None, or (H, W) coverage in [0, 1] of the
+    pixels to learn from (a selection cropped to its bounding box, :func:`.region.read_region`)."""
     reporter, device = reporter or Reporter(), torch.device(device)
     descriptor, grams, state = prepare_run(config, descriptor, exemplar, run_dir, resume,
-                                           device, new_state)
-    colors = exemplar_colors(exemplar.to(device), config)
-    distributions = exemplar_distributions(descriptor, exemplar.to(device), config)
+                                           device, new_state, mask)
+    colors = exemplar_colors(exemplar.to(device), config, mask)
+    distributions = exemplar_distributions(descriptor, exemplar.to(device), config, mask)
     run_loop(state, config, run_dir, reporter,
              step=lambda: train_step(state, descriptor, grams, config, colors, distributions),
              after_step=lambda: _report(reporter, state, config))
@@ -230,12 +314,15 @@ def train_texture(
 
 
 def prepare_run(config, descriptor: Descriptor, exemplar: torch.Tensor, run_dir: Path,
-                resume: bool, device: torch.device, make_state: Callable):
-    """What every trainer does first: validate, move the descriptor, compute the exemplar's
-    Grams, build the state with ``make_state(config, device)``, restore it on ``resume``."""
+                resume: bool, device: torch.device, make_state: Callable,
+                mask: torch.Tensor | None = None):
+    """What every trainer does first: validate (settings, exemplar or selection size), move
+    the descriptor, compute the exemplar's Grams (of the ``mask``ed positions only, if given),
+    build the state with ``make_state(config, device)``, restore it on ``resume``."""
     config.validate()
+    check_exemplar(exemplar, config, mask)
     descriptor = descriptor.to(device)
-    grams = exemplar_grams(descriptor, exemplar.to(device), config)
+    grams = exemplar_grams(descriptor, exemplar.to(device), config, mask)
     state = make_state(config, device)
     if resume:
         load_checkpoint(run_dir, state, config)

@@ -8,10 +8,11 @@ import click
 import torch
 
 from texturenet_plugin import registry
+from texturenet_plugin.canvas import scaled_tile, validate_scale
 from texturenet_plugin.device import resolve_device
 from texturenet_plugin.errors import InputError
 from texturenet_plugin.images import check_output
-from texturenet_plugin.synthesis import sample_tile, validate_size
+from texturenet_plugin.synthesis import validate_size
 from texturenet_plugin.tilewrite import write_tile
 
 from .app import App, common_options
@@ -59,11 +60,13 @@ def fill(app: App, model_ref, tile, output, seed, image, mask, overwrite, precis
 
         return fill_image(app, model_ref, image, mask, output, seed, precision=precision,
                           **image_options)
+    scale = image_options.pop("scale")
     check_tile_only(image_options)
     width, height = tile
     validate_size(width, height)
+    validate_scale(scale)
     _, gen = load_generator(app, model_ref)
     with torch.inference_mode():
-        pixels = sample_tile(gen, width, height, seed, app.reporter(), precision=precision)
+        pixels = scaled_tile(gen, width, height, seed, scale, app.reporter(), precision)
     write_tile(pixels, output)  # PNG streamed: no second full-size copy
     app.result(output)

@@ -8,9 +8,13 @@ import click
 
 from texturenet_plugin.descriptors import DESCRIPTORS
 from texturenet_plugin.device import resolve_device
-from texturenet_plugin.training import LOSSES, PRESETS, preset
+from texturenet_plugin.training import (EXEMPLAR_MAX_SIDE, EXEMPLAR_SCALE_RANGE, LOSSES, PRESETS,
+                                        preset)
 
 from .app import App, common_options
+
+SCALE_LOW, SCALE_HIGH = EXEMPLAR_SCALE_RANGE
+MAX_SIDE = EXEMPLAR_MAX_SIDE
 
 
 @click.group("train")
@@ -37,6 +41,15 @@ def train():
               help="Texture term: the paper's Gram loss, sliced Wasserstein (whole feature "
                    "distributions) or both [default: the preset's].")
 @click.option("--seed", type=int, help="Training seed [default: the preset's].")
+@click.option("--mask", type=click.Path(dir_okay=False, path_type=Path),
+              help="Learn from the selected pixels only: a mask of EXEMPLAR's size, white = "
+                   "selected (grey or colour image, alpha multiplies). The exemplar is the "
+                   "selection's bounding box; at least 64x64 px of solid selection.")
+@click.option("--exemplar-scale", type=click.FloatRange(SCALE_LOW, SCALE_HIGH), metavar="S",
+              help="Texture element size the model learns, relative to the exemplar: 1 = "
+                   "its own pixel scale, 2 = elements twice as large [default: 1]. Exemplars "
+                   f"whose longer side would exceed {MAX_SIDE} px are downscaled to it "
+                   "(memory and time); training says so.")
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint of NAME.")
 @click.option("--restart", is_flag=True, help="Discard an existing checkpoint of NAME.")
 @click.option("--title", default="", help="Human-readable title for the model card.")
@@ -46,17 +59,19 @@ def train():
               help="Write the .tnet here instead of the user models folder.")
 @common_options
 def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterations, batch_size,
-                      size, lr, checkpoint_every, color_weight, loss, seed, resume, restart, title,
-                      license_, output):
+                      size, lr, checkpoint_every, color_weight, loss, seed, mask, exemplar_scale,
+                      resume, restart, title, license_, output):
     """Train a texture generator from EXEMPLAR (Ctrl-C saves a checkpoint; --resume continues)."""
     from texturenet_plugin.texture_training import ModelCard, train_texture_model
 
     config = preset(preset_name, descriptor=descriptor, iterations=iterations,
                     batch_size=batch_size, size=size, lr=lr, checkpoint_every=checkpoint_every,
-                    color_weight=color_weight, loss=loss, seed=seed).validate()
+                    color_weight=color_weight, loss=loss, seed=seed,
+                    exemplar_scale=exemplar_scale).validate()
     card = ModelCard(name=name, title=title, license=license_, source=exemplar.name)
     path = train_texture_model(exemplar, card, config, app.reporter(), resume=resume,
-                               device=resolve_device(app.device), output=output, restart=restart)
+                               device=resolve_device(app.device), output=output, restart=restart,
+                               mask=mask, notes=lambda note: app.info(f"note: {note}"))
     app.result(path)
 
 

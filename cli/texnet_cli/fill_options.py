@@ -1,4 +1,5 @@
-"""Options of ``texnet fill`` that only apply with ``--image`` (defaults: ``FillOptions``)."""
+"""Options of ``texnet fill`` that apply with ``--image`` (``--scale`` to tiles too;
+defaults: ``FillOptions``)."""
 
 from __future__ import annotations
 
