@@ -10,19 +10,34 @@ from pathlib import Path
 
 import platformdirs
 
+from .errors import InputError
+
 APP = "texnet"
+
+
+def home() -> Path | None:
+    """``TEXNET_HOME`` (None when unset); refused when it names something that is not a
+    folder, since every path below it would fail later with an obscure OS error."""
+    value = os.environ.get("TEXNET_HOME")
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if path.exists() and not path.is_dir():
+        raise InputError(f"TEXNET_HOME={value} is not a folder: point TEXNET_HOME at a "
+                         "folder (it is created when needed) or unset it")
+    return path
 
 
 def cache_dir() -> Path:
     """Downloaded models and descriptors: ``TEXNET_HOME/cache`` or the platform cache dir."""
-    home = os.environ.get("TEXNET_HOME")
-    return Path(home) / "cache" if home else Path(platformdirs.user_cache_dir(APP))
+    root = home()
+    return root / "cache" if root else Path(platformdirs.user_cache_dir(APP))
 
 
 def data_dir() -> Path:
     """User-trained models and config: ``TEXNET_HOME/data`` or the platform data dir."""
-    home = os.environ.get("TEXNET_HOME")
-    return Path(home) / "data" if home else Path(platformdirs.user_data_dir(APP))
+    root = home()
+    return root / "data" if root else Path(platformdirs.user_data_dir(APP))
 
 
 def models_cache_dir() -> Path:

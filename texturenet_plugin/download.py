@@ -204,12 +204,33 @@ def _transfer_http(url: str, fh: BinaryIO, size: int, meter: _Meter,
             _truncate(fh)
             raise _Transient(f"{url}: unexpected Content-Range "
                              f"{response.headers.get('Content-Range')!r}; restarting")
+        _check_total(url, response, size)
         try:
             done = _copy(response, fh, done, size, meter, policy)
         except (TimeoutError, OSError, http.client.HTTPException) as exc:
             raise _Transient(f"{url}: {_reason(exc)} after {fh.tell()} of {size} bytes") from exc
     if done < size:
         raise _Transient(f"{url}: the connection closed after {done} of {size} bytes")
+
+
+def _server_total(response) -> int | None:
+    """The whole file's size as the server states it (200: Content-Length; 206: the total of
+    Content-Range), or None when it does not say."""
+    if response.status == 206:
+        total = response.headers.get("Content-Range", "").rpartition("/")[2]
+    else:
+        total = response.headers.get("Content-Length", "")
+    return int(total) if total.strip().isdigit() else None
+
+
+def _check_total(url: str, response, size: int) -> None:
+    """A file whose size the server states differs from the index's claim can never arrive:
+    say so now, instead of retrying and suggesting to resume."""
+    total = _server_total(response)
+    if total is not None and total != size:
+        relation = "more than" if total > size else "fewer than"
+        raise DownloadError(f"the server has {total} bytes for {url}, {relation} the {size} "
+                            "bytes the index declares; the index is wrong: tell its publisher")
 
 
 def _truncate(fh: BinaryIO) -> int:

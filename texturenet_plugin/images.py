@@ -75,20 +75,22 @@ class Picture:
 
 def _open_checked(path: Path) -> Image.Image:
     """Open lazily and refuse huge declared sizes before any pixel is decoded."""
+    if path.is_dir():
+        raise ImageError(f"image {path} is a folder, not an image file; name an image file")
     if not path.is_file():
         raise ImageError(f"image {path} does not exist")
-    too_big = (f"{path} declares {{}} pixels, over the limit of {MAX_PIXELS} pixels "
+    too_big = (f"{path} declares {{}}, over the limit of {MAX_PIXELS} pixels "
                f"(about {int(MAX_PIXELS ** 0.5)}x{int(MAX_PIXELS ** 0.5)}); use a smaller image")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(path)
     except Image.DecompressionBombError as exc:
-        raise ImageError(too_big.format("more than that") + f" ({exc})") from exc
+        raise ImageError(too_big.format("a size") + f" ({exc})") from exc
     except Exception as exc:
         raise ImageError(f"{path} is not a readable image ({exc})") from exc
     if image.width * image.height > MAX_PIXELS:
-        raise ImageError(too_big.format(f"{image.width}x{image.height}"))
+        raise ImageError(too_big.format(f"{image.width}x{image.height} pixels"))
     return image
 
 
@@ -195,6 +197,8 @@ def check_output(path: str | Path, inputs: tuple[str | Path, ...] = (),
                  overwrite: bool = False) -> Path:
     """Refuse unknown formats and writing over an input unless ``overwrite``."""
     path = Path(path)
+    if path.is_dir():
+        raise ImageError(f"output {path} is a folder; name a file, e.g. {path / 'out.png'}")
     if path.suffix.lower() not in WRITE_FORMATS:
         raise ImageError(
             f"output {path}: unknown format {path.suffix!r}; use one of "

@@ -87,8 +87,10 @@ def parse_index(data: bytes, index_url: str) -> list[IndexEntry]:
         raise IndexFormatError(f"index {index_url} is larger than {MAX_INDEX_BYTES} bytes")
     try:
         doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IndexFormatError(f"index {index_url} is not valid JSON ({exc})") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        # RecursionError: "[[[[…" nested deeper than the parser's stack (issue 17, F11)
+        raise IndexFormatError(f"index {index_url} is not valid JSON "
+                               f"({type(exc).__name__}: {exc})") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("models"), list):
         raise IndexFormatError(f"index {index_url}: expected an object with a 'models' list")
     version = doc.get("version")
@@ -196,7 +198,7 @@ def read_config() -> dict:
         return {}
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise InputError(f"config file {path} is unreadable ({exc}); fix or delete it") from exc
     if not isinstance(doc, dict):
         raise InputError(f"config file {path} must hold a JSON object; fix or delete it")

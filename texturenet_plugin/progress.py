@@ -40,6 +40,10 @@ class CancelToken:
     def cancel(self) -> None:
         self._event.set()
 
+    def reset(self) -> None:
+        """Clear the flag: a long-lived worker reuses one token for request after request."""
+        self._event.clear()
+
     @property
     def cancelled(self) -> bool:
         return self._event.is_set()

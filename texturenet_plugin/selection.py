@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from .budget import check_feather
 from .errors import InputError
 from .images import Picture
 
@@ -89,8 +90,7 @@ def load_selection(mask: Picture, width: int, height: int, feather_radius: float
             f"the mask is {mask.width}x{mask.height} but the image is {width}x{height}; export "
             "the selection at the image's size (after EXIF rotation)"
         )
-    if feather_radius < 0:
-        raise InputError(f"--feather {feather_radius}: must be 0 or more pixels")
+    check_feather(feather_radius, width, height)  # range and memory, before any blur
     coverage = feather(coverage_from_mask(mask), feather_radius)
     box = bounding_box(coverage)
     if box is None:

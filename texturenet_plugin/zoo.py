@@ -112,7 +112,7 @@ def read_record(model: Path) -> dict | None:
     """The sidecar written at pull time, or None if missing or unreadable."""
     try:
         record = json.loads(record_path(model).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     return record if isinstance(record, dict) else None
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import torch
 
+from texturenet_plugin.budget import check_feather
 from texturenet_plugin.canvas import validate_scale
-from texturenet_plugin.errors import InputError
 from texturenet_plugin.fill import FillOptions, fill_selection
 from texturenet_plugin.images import output_notes, read_picture, write_picture
 
@@ -24,8 +24,7 @@ def fill_image(app: App, model_ref: str | None, image: Path, mask: Path, output:
 
     options = FillOptions(seed, scale, feather, layer_only, match_colors, precision)
     validate_scale(scale)
-    if feather < 0:
-        raise InputError(f"--feather {feather}: must be 0 or more pixels")
+    check_feather(feather)  # finite and in range before any image is read (issue 17, F1, F17)
     reporter = app.reporter()
     reporter.report("load", 0, 2, f"reading {image.name}")
     picture = read_picture(image)

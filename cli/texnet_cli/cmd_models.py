@@ -11,6 +11,7 @@ from texturenet_plugin import config
 from texturenet_plugin.errors import ModelError
 
 from .app import App, common_options, echo_json
+from .render import emit_json
 
 if TYPE_CHECKING:
     from texturenet_plugin import registry
@@ -22,9 +23,17 @@ def models():
 
 
 def describe(entry: registry.LocalModel) -> dict:
+    """One row of `models list`; a file that does not load is listed with kind "broken" and
+    its problem (and a warning), so one bad file never hides the others (issue 17, F12)."""
     from texturenet_plugin.modelfile import load_model
 
-    model = load_model(entry.path)
+    try:
+        model = load_model(entry.path)
+    except ModelError as exc:
+        click.echo(f"warning: {exc}", err=True)
+        return {"name": entry.name, "kind": "broken", "where": entry.where,
+                "path": str(entry.path), "title": f"(broken: {exc})", "problem": str(exc),
+                "bytes": entry.path.stat().st_size}
     meta = model.meta
     return {
         "name": entry.name, "kind": model.kind, "where": entry.where, "path": str(entry.path),
@@ -85,9 +94,13 @@ def pull(app: App, name, force):
     from texturenet_plugin import zoo
 
     result = zoo.pull(name, app.reporter(), force=force)
-    if result.action != "downloaded":
-        app.info(f"{name}: {result.action}, nothing downloaded")
-    app.result(result.path)
+    if result.action == "downloaded":
+        app.result(result.path)
+    elif app.progress == "json":
+        app.finish_progress()
+        emit_json({"event": "result", "path": str(result.path), "action": result.action})
+    else:
+        app.info(f"{name}: {result.action} at {result.path}, nothing downloaded")
 
 
 @models.command("info")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import click
 
@@ -27,3 +28,11 @@ class SizeType(click.ParamType):
 
 
 SIZE = SizeType()
+
+# Image inputs and outputs: click checks nothing (no "is a directory"/"not readable" usage
+# errors, exit 2); the engine refuses folders and unreadable files as bad input (exit 1), the
+# same code as a missing or corrupt image (issue 17, F19-F21).
+IMAGE_PATH = click.Path(path_type=Path, readable=False)
+
+# The noise hash takes 32 bits: a larger seed would repeat a smaller one (budget.MAX_SEED).
+SEED = click.IntRange(0, 2**32 - 1)

@@ -27,6 +27,10 @@ def speed_options(func):
         if threads is not None:
             import torch  # local import: keeps `texnet --help` fast
 
+            from texturenet_plugin.budget import check_threads
+
+            check_threads(threads)  # at most a few per core (issue 17)
+
             torch.set_num_threads(threads)
         return func(*args, **kwargs)
 
