@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from .budget import check_canvas
 from .errors import InputError
 from .fast import resolve_precision
 from .generator import Generator
@@ -60,6 +61,7 @@ def canvas_texture(gen: Generator, box: Box, seed: int = 0, scale: float = 1.0,
     """(bottom-top, right-left, 3) uint8 texture for canvas ``box`` at element ``scale``.
     ``precision``: see :func:`.fast.resolve_precision`."""
     validate_scale(scale)
+    check_canvas(box, scale)  # the box and its resampled bands against memory
     reporter = reporter or Reporter()
     left, top, right, bottom = box
     plane_pixels = int((right - left) * (bottom - top) / scale**2)  # of the plane computed

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .budget import check_box, check_tile
 from .errors import InputError
 from .fast import fast_generator, resolve_precision
 from .generator import Generator
@@ -32,9 +33,8 @@ def default_window(device: torch.device) -> int:
 
 
 def validate_size(width: int, height: int) -> None:
-    for label, value in (("width", width), ("height", height)):
-        if not 1 <= value <= MAX_SIDE:
-            raise InputError(f"tile {label} {value} is out of range 1..{MAX_SIDE}")
+    """Sides in 1..MAX_SIDE and the output within memory (:func:`.budget.check_tile`)."""
+    check_tile(width, height, MAX_SIDE)
 
 
 def round_to_lattice(value: int, lattice: int) -> int:
@@ -109,9 +109,7 @@ def sample_canvas(
     Every call with the same seed sees the same infinite plane, so fills of neighbouring boxes
     line up exactly. ``precision`` as in :func:`sample_tile`.
     """
-    left, top, right, bottom = box
-    if right <= left or bottom <= top:
-        raise InputError(f"empty box {box}")
+    left, top, right, bottom = check_box(box)  # sizes against memory, before np.empty
     precision = resolve_precision(precision, next(gen.parameters()).device,
                                   (right - left) * (bottom - top))
     evaluator = WindowEvaluator(gen, [seed], period=None, precision=precision)

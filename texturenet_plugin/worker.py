@@ -19,33 +19,23 @@ says otherwise; see :func:`.fast.resolve_precision`).
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
-from . import __version__, registry
+from . import __version__, budget, registry
+from . import request_fields as field_of
 from .device import resolve_device
 from .errors import InputError, TexnetError
 from .fast import AUTO, resolve_precision
 from .images import check_output
 from .progress import Reporter
-from .synthesis import sample_canvas, sample_tile, validate_size
+from .synthesis import sample_canvas, sample_tile
 from .tilewrite import write_tile
 
-_SIZE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
-
-
-def parse_size(value) -> tuple[int, int]:
-    """"WxH" or [w, h] -> (w, h)."""
-    if isinstance(value, (list, tuple)) and len(value) == 2:
-        return int(value[0]), int(value[1])
-    match = _SIZE.match(str(value))
-    if not match:
-        raise InputError(f"tile {value!r} is not a size like 512x512")
-    return int(match.group(1)), int(match.group(2))
+parse_size = field_of.size  # "WxH" or [w, h] -> (w, h), checked against memory
 
 
 @dataclass
@@ -61,7 +51,8 @@ class Worker:
     def generator(self, ref: str | None, kind: str = "texture"):
         from . import zoo  # local import: network code only when a name must be pulled
 
-        path = zoo.ensure_model(ref or registry.DEFAULT_MODEL, self.reporter(None))
+        path = zoo.ensure_model(registry.DEFAULT_MODEL if ref is None else ref,
+                                self.reporter(None))
         key = (str(Path(path).resolve()), self.device)
         if key not in self.cache:
             model = registry.load_model(path)
@@ -85,9 +76,9 @@ class Worker:
             return {"id": rid, "ok": True, **result, "seconds": time.perf_counter() - start}
         except TexnetError as exc:
             return {"id": rid, "ok": False, "error": {"code": exc.code, "message": str(exc)}}
-        except (ValueError, TypeError, KeyError) as exc:
-            return {"id": rid, "ok": False,
-                    "error": {"code": "input", "message": f"{type(exc).__name__}: {exc}"}}
+        except Exception as exc:  # noqa: BLE001  a bug must not stop the worker: say so
+            return {"id": rid, "ok": False, "error": {
+                "code": "internal", "message": f"{type(exc).__name__}: {exc}"[:2000]}}
 
     def _dispatch(self, request: dict) -> dict:
         op = request.get("op")
@@ -107,36 +98,40 @@ class Worker:
     def _stylize(self, request: dict) -> dict:
         from .stylize import StylizeOptions, stylize_file  # local import: only when asked
 
-        if "input" not in request or "output" not in request:
-            raise InputError("stylize needs \"input\" and \"output\" paths")
-        if "model" not in request:
-            raise InputError("stylize needs a \"model\" (a style model name or .tnet path)")
-        output = check_output(Path(request["output"]), (Path(request["input"]),),
-                              bool(request.get("overwrite")))
-        gen = self.generator(request["model"], kind="style")
-        options = StylizeOptions(strength=float(request.get("strength", 1.0)),
-                                 seed=int(request.get("seed", 0)),
-                                 keep_colors=bool(request.get("keep_colors", False)),
-                                 precision=str(request.get("precision", self.precision)))
-        path = stylize_file(gen, request["input"], output, options, request.get("mask"),
-                            self.reporter(request.get("id")))
+        source = field_of.text(request, "input", required="stylize needs an input path")
+        target = field_of.text(request, "output", required="stylize needs an output path")
+        ref = field_of.text(request, "model", required="stylize needs a style model name or "
+                            ".tnet path")
+        mask = field_of.text(request, "mask")
+        output = check_output(Path(target), (Path(source),), field_of.flag(request, "overwrite"))
+        options = StylizeOptions(strength=field_of.number(request, "strength", 1.0),
+                                 seed=field_of.seed(request),
+                                 keep_colors=field_of.flag(request, "keep_colors"),
+                                 precision=self._precision(request)).validate()
+        gen = self.generator(ref, kind="style")
+        path = stylize_file(gen, source, output, options, mask, self.reporter(request.get("id")))
         return {"path": str(path)}
 
+    def _precision(self, request: dict) -> str:
+        return field_of.text(request, "precision", self.precision, required="e.g. \"auto\"")
+
     def _synthesize(self, op: str, request: dict) -> dict:
-        if "output" not in request:
-            raise InputError(f"{op} needs an \"output\" path")
-        output = check_output(Path(request["output"]), (), bool(request.get("overwrite")))
-        gen = self.generator(request.get("model"))
-        precision = str(request.get("precision", self.precision))
+        """Every field is checked (sizes against memory) before the model is even loaded."""
+        target = field_of.text(request, "output", required=f"{op} needs an output path")
+        output = check_output(Path(target), (), field_of.flag(request, "overwrite"))
+        seed, precision = field_of.seed(request), self._precision(request)
+        if op == "fill":
+            width, height = field_of.size(request.get("tile", "512x512"))
+        else:
+            box = field_of.box(request.get("box"))
+            budget.check_canvas(box)
+        gen = self.generator(field_of.model(request))
         resolve_precision(precision, next(gen.parameters()).device)  # refuse before working
-        seed, reporter = int(request.get("seed", 0)), self.reporter(request.get("id"))
+        reporter = self.reporter(request.get("id"))
         with torch.inference_mode():
             if op == "fill":
-                width, height = parse_size(request.get("tile", "512x512"))
-                validate_size(width, height)
                 pixels = sample_tile(gen, width, height, seed, reporter, precision=precision)
             else:
-                box = tuple(int(v) for v in request["box"])
                 pixels = sample_canvas(gen, box, seed, reporter, precision=precision)
         write_tile(pixels, output)
         return {"path": str(output)}

@@ -17,7 +17,7 @@ from texturenet_plugin.tilewrite import write_tile
 
 from .app import App, common_options
 from .fill_options import check_tile_only, image_fill_options
-from .options import SIZE
+from .options import IMAGE_PATH, SEED, SIZE
 from .speed_options import speed_options
 
 
@@ -26,7 +26,7 @@ def load_generator(app: App, ref: str | None):
     reporter = app.reporter()
     from texturenet_plugin import zoo  # local import: keeps `texnet --help` fast
 
-    path = zoo.ensure_model(ref or registry.DEFAULT_MODEL, reporter)
+    path = zoo.ensure_model(registry.DEFAULT_MODEL if ref is None else ref, reporter)  # "" is refused
     model = registry.load_model(path)
     if model.kind != "texture":
         raise InputError(
@@ -39,11 +39,11 @@ def load_generator(app: App, ref: str | None):
               f"(default: the bundled {registry.DEFAULT_MODEL!r}).")
 @click.option("--tile", type=SIZE, default="512x512", show_default=True,
               help="Size of the seamless tile.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--image", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=IMAGE_PATH, required=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
+@click.option("--image", type=IMAGE_PATH,
               help="Fill the masked region of this image instead of making a tile.")
-@click.option("--mask", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--mask", type=IMAGE_PATH,
               help="Greyscale mask for --image: white is filled, grey blends.")
 @click.option("--overwrite", is_flag=True, help="Allow writing over an input file.")
 @image_fill_options

@@ -7,7 +7,6 @@ model load. The protocol is documented in :mod:`texturenet_plugin.worker`. Progr
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -16,6 +15,7 @@ from texturenet_plugin.progress import Reporter
 
 from .app import App, common_options
 from .render import emit_json
+from .serve_guard import OversizedLine, Session, answer_line, bounded_lines, encode
 from .speed_options import speed_options
 
 
@@ -33,21 +33,19 @@ def _progress_for(app: App):
     return reporter_for
 
 
-def serve_lines(worker, lines, write) -> int:
-    """Answer each non-blank line; stop after ``shutdown``. Returns the number answered."""
+def serve_lines(worker, lines, write, session: Session | None = None) -> int:
+    """Answer each non-blank line (every one, whatever it holds: :mod:`.serve_guard`); stop
+    after ``shutdown``. Returns the number answered."""
+    session = session or Session()
     answered = 0
     for line in lines:
-        if not line.strip():
+        if not isinstance(line, OversizedLine) and not line.strip():
             continue
-        try:
-            request = json.loads(line)
-        except json.JSONDecodeError as exc:
-            answer = {"id": None, "ok": False,
-                      "error": {"code": "input", "message": f"not JSON: {exc}"}}
-        else:
-            answer = worker.handle(request)
-        write(json.dumps(answer) + "\n")
+        with session.request():
+            answer = answer_line(worker, line)
+        write(encode(answer))
         answered += 1
+        session.check_stop()
         if worker.stopped:
             break
     return answered
@@ -68,4 +66,6 @@ def serve(app: App, precision):
         sys.stdout.write(text)
         sys.stdout.flush()
 
-    serve_lines(worker, sys.stdin, write)
+    session = Session(app.token)
+    session.install()  # idle SIGINT/SIGTERM: exit 3; during a request: cancel it
+    serve_lines(worker, bounded_lines(sys.stdin.buffer), write, session)

@@ -10,6 +10,7 @@ from texturenet_plugin.errors import InputError
 from texturenet_plugin.limits import MAX_STRENGTH, StylizeOptions
 
 from .app import App, common_options
+from .options import IMAGE_PATH, SEED
 from .speed_options import speed_options
 
 DEFAULTS = StylizeOptions()
@@ -28,18 +29,18 @@ def load_style_generator(app: App, ref: str):
 
 
 @click.command("stylize")
-@click.argument("source", metavar="IN", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("source", metavar="IN", type=IMAGE_PATH)
 @click.option("--model", "model_ref", required=True, metavar="NAME|PATH",
               help="Style model name or .tnet file (see `texnet models list`).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("-o", "--output", type=IMAGE_PATH, required=True)
 @click.option("--strength", type=click.FloatRange(0, MAX_STRENGTH), default=DEFAULTS.strength,
               show_default=True, help="Noise magnitude k: 0 stays closest to the content, larger "
               "adds texture (paper Fig. 5).")
 @click.option("--keep-colors", is_flag=True, help="Transfer luminance only; keep IN's colours.")
-@click.option("--mask", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--mask", type=IMAGE_PATH,
               help="Mask image of IN's size (grey or colour): white is stylized, black kept, grey "
               "blends.")
-@click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
+@click.option("--seed", type=SEED, default=DEFAULTS.seed, show_default=True)
 @click.option("--max-pass-side", type=click.IntRange(256, 8192), default=DEFAULTS.max_pass_side,
               show_default=True, help="Larger images are stylized in tiles (bounded memory).")
 @click.option("--overwrite", is_flag=True, help="Allow writing over an input file.")

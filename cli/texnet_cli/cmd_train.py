@@ -62,12 +62,14 @@ def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterati
                       size, lr, checkpoint_every, color_weight, loss, seed, mask, exemplar_scale,
                       resume, restart, title, license_, output):
     """Train a texture generator from EXEMPLAR (Ctrl-C saves a checkpoint; --resume continues)."""
+    from texturenet_plugin.budget import check_training
     from texturenet_plugin.texture_training import ModelCard, train_texture_model
 
     config = preset(preset_name, descriptor=descriptor, iterations=iterations,
                     batch_size=batch_size, size=size, lr=lr, checkpoint_every=checkpoint_every,
                     color_weight=color_weight, loss=loss, seed=seed,
                     exemplar_scale=exemplar_scale).validate()
+    check_training(config.batch_size, config.size)  # against memory, before any allocation
     card = ModelCard(name=name, title=title, license=license_, source=exemplar.name)
     path = train_texture_model(exemplar, card, config, app.reporter(), resume=resume,
                                device=resolve_device(app.device), output=output, restart=restart,
