@@ -236,7 +236,19 @@ def test_killing_the_plugin_stops_the_engine_and_leaves_the_image(installed):
 
 DESCRIPTORS = Path(os.environ.get("TEXNET_E2E_DESCRIPTORS",
                                   "/root/texnet-home/cache/descriptors"))
-OTHER = (4, 40, 40, 20)  # x, y, w, h: the selection filled with the learnt texture
+LEARN_SEL = (8, 8, 96, 80)  # x, y, w, h: the region learnt from (the engine needs 64² px)
+OTHER = (110, 20, 40, 60)  # the selection filled with the learnt texture
+
+
+def _learn_image(work: Path) -> str:
+    """A 160x100 RGB image: coarse random blobs inside LEARN_SEL, flat grey elsewhere."""
+    rng = np.random.default_rng(0)
+    image = np.full((100, 160, 3), 128, np.uint8)
+    x, y, w, h = LEARN_SEL
+    blobs = rng.integers(0, 255, (h // 8 + 1, w // 8 + 1, 3), dtype=np.uint8)
+    image[y:y + h, x:x + w] = np.kron(blobs, np.ones((8, 8, 1), np.uint8))[:h, :w]
+    Image.fromarray(image).save(work / "learn.png")
+    return str(work / "learn.png")
 
 
 def _with_descriptor(work: Path) -> None:
@@ -257,10 +269,11 @@ def test_learn_from_selection_then_fill_with_it(installed):
     list, fill another selection with it; the fill goes through the per-user warm worker."""
     work, plugin, files = installed
     _with_descriptor(work)
+    image = _learn_image(work)
     cases = [
-        {"tag": "learn", "proc": "learn", "input": files["rgba8"], "select": SEL,
+        {"tag": "learn", "proc": "learn", "input": image, "select": LEARN_SEL,
          "properties": {"name": "E2E Learnt", "preset": "quick", "iterations": 3}},
-        {"tag": "uselearnt", "input": files["rgba8"], "select": OTHER, "model": "e2e-learnt",
+        {"tag": "uselearnt", "input": image, "select": OTHER, "model": "e2e-learnt",
          "properties": {"seed": 1}},
     ]
     report, log = run_gimp(work, plugin, cases)
@@ -280,14 +293,14 @@ def test_learn_from_selection_then_fill_with_it(installed):
 def test_cancelling_learning_leaves_no_model_and_no_temp_files(installed):
     work, plugin, files = installed
     _with_descriptor(work)
-    case = {"tag": "learnkill", "proc": "learn", "input": files["rgba8"], "select": SEL,
+    case = {"tag": "learnkill", "proc": "learn", "input": _learn_image(work), "select": LEARN_SEL,
             "properties": {"name": "e2e-cancelled", "preset": "quick", "iterations": 500},
-            "kill_plugin": True, "engine_needle": ["train", "texture", "--progress"],
+            "kill_plugin": True, "engine_needle": ["train", "texture", "e2e-cancelled"],
             "kill_after": 5.0}
     report, log = run_gimp(work, plugin, [case])
     case = report["learnkill"]
     assert case.get("engine_pids"), ("the engine never started", log)
-    assert case["engine_alive"] is False
+    assert case["engine_alive"] is False, (case, log)
     assert not (work / "texnet-home" / "data" / "models" / "e2e-cancelled.tnet").exists()
     folders = {Path(p).parent for p in case["engine_inputs"]}
     assert folders and not any(folder.exists() for folder in folders)  # no temp files left

@@ -83,6 +83,14 @@ def _processes(needle):
     return found
 
 
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().decode(errors="replace").replace("\0", " ")[:300]
+    except OSError:
+        return ""
+
+
 def _alive(pid):
     try:
         with open(f"/proc/{pid}/stat") as fh:
@@ -116,6 +124,8 @@ def kill_plugin_mid_run(record, needle, delay=0.0):
     while time.monotonic() < gone_by and any(map(_alive, record.get("engine_pids", []))):
         time.sleep(0.1)
     record["engine_alive"] = any(map(_alive, record.get("engine_pids", [])))
+    record["alive_cmdlines"] = [_cmdline(pid) for pid in record.get("engine_pids", [])
+                                if _alive(pid)]
     # A finished engine would have written its layer; a stopped one writes nothing.
     record["engine_wrote"] = os.path.exists(record.get("engine_output", "/nonexistent"))
 

@@ -2,8 +2,9 @@
 plug-in process dies, stop the engine (SIGTERM: it stops at its next step and writes nothing)
 and remove the run's temp folder, so a cancel leaves no files behind.
 
-Usage: ``python guard.py FOLDER ENGINE [ARG ...]``; exit code: the engine's (3 when the plug-in
-died). Standard library only, runnable as a script (no package imports).
+Usage: ``python guard.py PLUGIN_PID FOLDER ENGINE [ARG ...]``; exit code: the engine's (3 when
+the plug-in died). The plug-in's PID comes as an argument so that a plug-in killed before this
+script even started is noticed too. Standard library only, runnable as a script.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def main(argv: list[str]) -> int:
-    folder, command = argv[0], argv[1:]
-    parent = os.getppid()
+    parent, folder, command = int(argv[0]), argv[1], argv[2:]
+    if os.getppid() != parent:  # the plug-in died before we started
+        shutil.rmtree(folder, ignore_errors=True)
+        return CANCELLED
     proc = subprocess.Popen(command)  # stdin, stdout and stderr are the plug-in's pipes
     signal.signal(signal.SIGTERM, lambda *_: proc.poll() is None and proc.terminate())
     while True:

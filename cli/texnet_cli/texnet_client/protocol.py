@@ -208,7 +208,7 @@ def guarded(argv: list[str], folder: str | None) -> list[str]:
     """``argv`` run through guard.py, which removes ``folder`` if the plug-in is killed."""
     if folder is None or sys.platform == "win32" or not os.path.isfile(GUARD):
         return argv
-    return [sys.executable, GUARD, folder, *argv]
+    return [sys.executable, GUARD, str(os.getpid()), folder, *argv]
 
 
 def run(argv: list[str], on_event: Callable[[Event], None] | None = None,
@@ -220,12 +220,14 @@ def run(argv: list[str], on_event: Callable[[Event], None] | None = None,
     ``guard_folder``: remove this folder if the calling process is killed meanwhile."""
     if not (argv and os.path.isfile(argv[0])):
         guard_folder = None  # let Popen say that the engine is missing
-    argv = guarded(argv, guard_folder)
+    command = guarded(argv, guard_folder)
+    # The guard notices a killed plug-in itself (a death signal could end it before it has
+    # set up); the engine without a guard gets SIGTERM when the plug-in dies.
+    extra = popen_kwargs() if command is argv else {}
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                                errors="replace", env=dict(child_environment(env)),
-                                **popen_kwargs())
+                                errors="replace", env=dict(child_environment(env)), **extra)
     except OSError as exc:
         return Outcome(ERROR, f"cannot start {argv[0]}: {exc}")
     reader, lines, stdout = ProgressReader(), queue.Queue(), []
