@@ -20,11 +20,11 @@ from .budget import check_canvas
 from .errors import InputError
 from .fast import resolve_precision
 from .generator import Generator
+from .limits import SCALE_RANGE
 from .progress import Reporter
 from .synthesis import MAX_SIDE, ONE_PASS_MAX_PIXELS, round_to_lattice, sample_canvas, sample_tile
 
 Box = tuple[int, int, int, int]
-SCALE_RANGE = (0.25, 16.0)
 PLANE_BAND_ROWS = 1024  # plane rows computed per step when resampling: bounds memory
 
 
