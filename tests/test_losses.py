@@ -100,3 +100,24 @@ def test_sliced_wasserstein_compares_distributions_of_other_sizes_and_has_gradie
     assert near.shape == (3,) and (far > 5 * near).all()
     far.sum().backward()
     assert shifted.grad is not None and shifted.grad.abs().sum() > 0
+
+
+def test_range_penalty_is_zero_inside_the_exemplar_range_and_pulls_saturated_pixels_back():
+    from texturenet_plugin.losses import logit_range, range_penalty
+
+    exemplar = torch.linspace(0.2, 0.8, 32 * 32).view(1, 1, 32, 32).repeat(1, 3, 1, 1)
+    bounds = logit_range(exemplar, quantile=0.0, margin=0.02)
+    assert bounds.shape == (2, 3)
+    low, high = torch.sigmoid(bounds)
+    assert torch.all(low < 0.2) and torch.all(low > 0.17)
+    assert torch.all(high > 0.8) and torch.all(high < 0.83)
+    inside = torch.logit(exemplar.clamp(0.2, 0.8)).repeat(2, 1, 1, 1)
+    assert torch.equal(range_penalty(inside, bounds), torch.zeros(2))
+    # A glowing speck: sigmoid(12) is white and its slope ~6e-6; the hinge's is not small.
+    hot = inside.clone().requires_grad_()
+    with torch.no_grad():
+        hot[1, :, 5, 5] = 12.0
+    penalty = range_penalty(hot, bounds)
+    assert penalty[0] == 0 and penalty[1] > 3 * (12 - 1.6) ** 2 * 0.9
+    penalty.sum().backward()
+    assert hot.grad[1, :, 5, 5].min() > 10 and hot.grad[0].abs().max() == 0

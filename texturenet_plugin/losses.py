@@ -188,3 +188,29 @@ def sliced_wasserstein_loss(
     if total is None:
         raise ValueError("sliced_wasserstein_loss needs at least one layer")
     return total
+
+
+def logit_range(image: torch.Tensor, pixels: torch.Tensor | None = None, quantile: float = 1e-3,
+                margin: float = 0.02) -> torch.Tensor:
+    """Target of :func:`range_penalty`: (1, 3, H, W) exemplar in [0, 1] -> (2, 3), the low and
+    high logits of each channel's ``quantile`` .. ``1 - quantile`` range widened by ``margin``.
+    ``pixels``: optional (H, W) bool, the pixels that count."""
+    values = image[0].flatten(1) if pixels is None else image[0][:, pixels]
+    q = torch.tensor([quantile, 1 - quantile], dtype=values.dtype, device=values.device)
+    bounds = torch.quantile(values.float(), q.float(), dim=1).to(values.dtype)  # (2, 3)
+    bounds = (bounds + torch.tensor([[-margin], [margin]], device=values.device)).clamp(1e-3,
+                                                                                        1 - 1e-3)
+    return torch.logit(bounds).detach()
+
+
+def range_penalty(logits: torch.Tensor, bounds: torch.Tensor) -> torch.Tensor:
+    """Σ over pixels of the squared distance of the generator's pre-sigmoid ``logits``
+    (B, 3, H, W) outside the exemplar's range (``bounds`` from :func:`logit_range`) -> (B,).
+
+    The "hot spots" of sigmoid generators are saturated pixels: there the sigmoid's slope is
+    ~0, so no loss on the image can pull them back, and a Gram matrix barely sees a few of them
+    anyway. This hinge acts on the logits, whose gradient does not vanish, and is zero for every
+    value the exemplar itself has."""
+    low, high = (b.view(1, 3, 1, 1).to(logits.dtype) for b in bounds)
+    outside = torch.relu(logits - high) + torch.relu(low - logits)
+    return outside.pow(2).flatten(1).sum(1)

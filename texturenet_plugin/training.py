@@ -21,7 +21,9 @@ from .losses import (
     color_histogram_loss,
     color_quantiles,
     exemplar_features,
+    logit_range,
     masked_target_grams,
+    range_penalty,
     sliced_wasserstein_loss,
     target_grams,
     texture_loss,
@@ -54,7 +56,7 @@ class TrainConfig:
     # pass); larger ones are downscaled to it and the trainer says so (exemplar_factor). Models
     # and checkpoints from before exemplar_scale existed stored 256 here, which reproduces them.
     exemplar_max_side: int = EXEMPLAR_MAX_SIDE
-    descriptor: str = "vgg19"
+    descriptor: str = "vgg16"  # ImageNet, offline (descriptors.py); "vgg19" needs a download
     pool: str = "max"
     layers: tuple[str, ...] = TEXTURE_LAYERS
     normalize_grads: bool = True  # the authors' per-layer gradient normalisation
@@ -69,6 +71,9 @@ class TrainConfig:
     # taps, losses.sliced_wasserstein_loss) or "gram+swd" (both, each layer's gradient
     # normalised on its own). The reported loss is always the Gram loss, the quality judge.
     loss: str = "gram"
+    # Weight of the logit-range hinge (losses.range_penalty; sigmoid output only): pixels
+    # beyond the exemplar's colour range cost their squared logit excess, summed per sample.
+    range_weight: float = 0.0
     checkpoint_every: int = 50
     seed: int = 0
 
@@ -81,6 +86,7 @@ class TrainConfig:
             "checkpoint_every": self.checkpoint_every >= 1,
             "color_weight": self.color_weight >= 0,
             "loss": self.loss in LOSSES,
+            "range_weight": self.range_weight >= 0,
             "exemplar_scale": (EXEMPLAR_SCALE_RANGE[0] <= self.exemplar_scale
                                <= EXEMPLAR_SCALE_RANGE[1]),
             "exemplar_max_side": self.exemplar_max_side >= 16,
@@ -109,13 +115,13 @@ PRESETS: dict[str, TrainConfig] = {
     # See docs/training-notes.md for the experiments behind these numbers.
     "cpu": TrainConfig(
         iterations=1000, batch_size=4, size=128, lr=0.05, lr_decay_start=600,
-        lr_decay_every=100, lr_decay=0.7, descriptor="vgg16-hed", checkpoint_every=50,
+        lr_decay_every=100, lr_decay=0.7, checkpoint_every=50,
         color_weight=300.0,
     ),
     # Half the cpu preset's cost: the same final learning rate reached twice as fast.
     "quick": TrainConfig(
         iterations=500, batch_size=4, size=128, lr=0.05, lr_decay_start=250,
-        lr_decay_every=50, lr_decay=0.7, descriptor="vgg16-hed", checkpoint_every=50,
+        lr_decay_every=50, lr_decay=0.7, checkpoint_every=50,
     ),
 }
 
@@ -262,8 +268,21 @@ def exemplar_colors(exemplar: torch.Tensor, config: TrainConfig,
     return color_quantiles(scaled_exemplar(exemplar, config), pixels)
 
 
+def exemplar_range(exemplar: torch.Tensor, config: TrainConfig,
+                   mask: torch.Tensor | None = None) -> torch.Tensor | None:
+    """Target of the logit-range term (None when ``config.range_weight`` is 0 or the output
+    map is not a sigmoid)."""
+    if config.range_weight <= 0 or config.output != "sigmoid":
+        return None
+    pixels = None
+    if mask is not None:
+        pixels = scaled_mask(mask.to(exemplar.device), config) >= SELECTED
+    return logit_range(scaled_exemplar(exemplar, config), pixels)
+
+
 def train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainConfig,
-               colors: torch.Tensor | None = None, distributions=None) -> float:
+               colors: torch.Tensor | None = None, distributions=None,
+               bounds: torch.Tensor | None = None) -> float:
     """One Adam step on a fresh batch of noise; returns the batch's mean texture loss
     (the colour term, when ``colors`` is given, is optimised but not included)."""
     for group in state.optimizer.param_groups:
@@ -274,13 +293,20 @@ def train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainCo
         generator=state.rng, device=device,
     )
     state.generator.train()
-    images = state.generator(noise)
+    logits = []
+    hook = state.generator.head.register_forward_hook(lambda m, i, out: logits.append(out))
+    try:
+        images = state.generator(noise)
+    finally:
+        hook.remove()
     features = descriptor(images, config.layers)
     objective, gram = texture_objective(features, grams, config, state.rng, distributions)
     loss, total = gram.mean(), objective.mean()
     if colors is not None:
         hist = color_histogram_loss(images, colors, normalize_grads=config.normalize_grads)
         total = total + config.color_weight * hist.mean()
+    if bounds is not None:
+        total = total + config.range_weight * range_penalty(logits[0], bounds).mean()
     state.optimizer.zero_grad(set_to_none=True)
     total.backward()
     state.optimizer.step()
@@ -306,8 +332,10 @@ def train_texture(
                                            device, new_state, mask)
     colors = exemplar_colors(exemplar.to(device), config, mask)
     distributions = exemplar_distributions(descriptor, exemplar.to(device), config, mask)
+    bounds = exemplar_range(exemplar.to(device), config, mask)
     run_loop(state, config, run_dir, reporter,
-             step=lambda: train_step(state, descriptor, grams, config, colors, distributions),
+             step=lambda: train_step(state, descriptor, grams, config, colors, distributions,
+                                     bounds),
              after_step=lambda: _report(reporter, state, config))
     calibrate_batchnorm(state.generator, config, device)
     return state

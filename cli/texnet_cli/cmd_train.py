@@ -6,15 +6,46 @@ from pathlib import Path
 
 import click
 
-from texturenet_plugin.descriptors import DESCRIPTORS
-from texturenet_plugin.device import resolve_device
-from texturenet_plugin.training import (EXEMPLAR_MAX_SIDE, EXEMPLAR_SCALE_RANGE, LOSSES, PRESETS,
-                                        preset)
-
 from .app import App, common_options
+from .engine_source import config_presets, dict_keys, literal
 
-SCALE_LOW, SCALE_HIGH = EXEMPLAR_SCALE_RANGE
-MAX_SIDE = EXEMPLAR_MAX_SIDE
+TRAINING = "texturenet_plugin.training"
+DESCRIPTORS = dict_keys("texturenet_plugin.descriptors", "DESCRIPTORS")
+LOSSES = literal(TRAINING, "LOSSES")
+SCALE_LOW, SCALE_HIGH = literal(TRAINING, "EXEMPLAR_SCALE_RANGE")
+MAX_SIDE = literal(TRAINING, "EXEMPLAR_MAX_SIDE")
+SHOWN = ("iterations", "batch_size", "size", "lr", "descriptor", "color_weight", "range_weight",
+         "loss")
+PRESETS = config_presets(TRAINING, "PRESETS", SHOWN)
+# Cost scale: the cpu preset (batch 4 of 128² samples, vgg16-hed) took ≈ 0.4 s per iteration
+# on 2 idle cores of the development machine (README, Training); other presets are scaled by
+# their sample pixels per iteration, a rough guide only (the descriptor changes it too).
+SECONDS_PER_SAMPLE_PIXEL = 0.4 / (4 * 128 * 128)
+DEFAULT_PRESET = "cpu"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def presets_epilog() -> str:
+    """The preset table of `texnet train texture --help`, from training.PRESETS."""
+    lines = ["Presets (values from texturenet_plugin/training.py; cost: a rough estimate "
+             "for 2 CPU cores, scaled from the cpu preset's measured 0.4 s/iteration; a GPU "
+             "is far faster):", "", "\b"]
+    for name, p in PRESETS.items():
+        extra = f", colour term {p['color_weight']:g}" if p["color_weight"] else ""
+        extra += f", loss {p['loss']}" if p["loss"] != "gram" else ""
+        cost = p["iterations"] * p["batch_size"] * p["size"] ** 2 * SECONDS_PER_SAMPLE_PIXEL
+        label = f"{name} (default)" if name == DEFAULT_PRESET else name
+        lines.append(f"  {label:<13} {p['iterations']} iterations, batch {p['batch_size']} of "
+                     f"{p['size']}x{p['size']}, lr {p['lr']:g}, {p['descriptor']}{extra}: "
+                     f"~{_duration(cost)}")
+    return "\n".join(lines)
 
 
 @click.group("train")
@@ -22,11 +53,11 @@ def train():
     """Train texture or style generators."""
 
 
-@train.command("texture")
+@train.command("texture", epilog=presets_epilog())
 @click.argument("exemplar", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--name", required=True, help="Model name (lower-case, digits, '-', '_').")
-@click.option("--preset", "preset_name", type=click.Choice(sorted(PRESETS)), default="cpu",
-              show_default=True, help="Training schedule; see README for what each costs.")
+@click.option("--preset", "preset_name", type=click.Choice(sorted(PRESETS)), default=DEFAULT_PRESET,
+              show_default=True, help="Training schedule: its settings and cost are listed below.")
 @click.option("--descriptor", type=click.Choice(sorted(DESCRIPTORS)),
               help="Descriptor network [default: the preset's].")
 @click.option("--iterations", type=click.IntRange(1), help="Override the preset's iterations.")
@@ -37,6 +68,9 @@ def train():
 @click.option("--color-weight", type=click.FloatRange(min=0),
               help="Weight of the colour-histogram term (0: the paper's loss alone) "
                    "[default: the preset's].")
+@click.option("--range-weight", type=click.FloatRange(min=0),
+              help="Weight of the colour-range term that keeps pixels within the exemplar's "
+                   "colour range (stops glowing specks; 0: off) [default: the preset's].")
 @click.option("--loss", type=click.Choice(LOSSES),
               help="Texture term: the paper's Gram loss, sliced Wasserstein (whole feature "
                    "distributions) or both [default: the preset's].")
@@ -59,15 +93,18 @@ def train():
               help="Write the .tnet here instead of the user models folder.")
 @common_options
 def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterations, batch_size,
-                      size, lr, checkpoint_every, color_weight, loss, seed, mask, exemplar_scale,
+                      size, lr, checkpoint_every, color_weight, range_weight, loss, seed, mask,
+                      exemplar_scale,
                       resume, restart, title, license_, output):
     """Train a texture generator from EXEMPLAR (Ctrl-C saves a checkpoint; --resume continues)."""
     from texturenet_plugin.budget import check_training
+    from texturenet_plugin.device import resolve_device
     from texturenet_plugin.texture_training import ModelCard, train_texture_model
+    from texturenet_plugin.training import preset
 
     config = preset(preset_name, descriptor=descriptor, iterations=iterations,
                     batch_size=batch_size, size=size, lr=lr, checkpoint_every=checkpoint_every,
-                    color_weight=color_weight, loss=loss, seed=seed,
+                    color_weight=color_weight, range_weight=range_weight, loss=loss, seed=seed,
                     exemplar_scale=exemplar_scale).validate()
     check_training(config.batch_size, config.size)  # against memory, before any allocation
     card = ModelCard(name=name, title=title, license=license_, source=exemplar.name)
