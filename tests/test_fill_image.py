@@ -209,9 +209,12 @@ def test_output_rules(files, tmp_path, capsys):
     assert code == 1 and "--overwrite" in err and image.read_bytes() == before
     assert fill(capsys, model, image, mask, image, "--overwrite")[0] == 0
     assert image.read_bytes() != before
-    code, _, err = texnet(capsys, "fill", "--tile", "32x32", "--scale", "2", "-o",
+    code, _, err = texnet(capsys, "fill", "--tile", "32x32", "--feather", "2", "-o",
                           tmp_path / "t.png")
-    assert code == 2 and "--scale needs --image" in err
+    assert code == 2 and "--feather needs --image" in err
+    code, _, err = texnet(capsys, "fill", "--tile", "32x32", "--scale", "2", "-o",
+                          tmp_path / "t.png")  # a tile takes --scale (test_exemplar_scale.py)
+    assert code == 0, err
 
 
 def test_huge_declared_mask_is_refused(files, tmp_path, capsys):
