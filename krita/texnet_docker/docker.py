@@ -26,7 +26,7 @@ from . import layers
 from .adapter import (MAX_SEED, EngineNotFound, Limits, Settings, client, find_engine,
                       limits_args, models_args, new_seed, parse_limits, parse_models,
                       previews_args, progress_text)
-from .job import EngineJob
+from .job import KILL_AFTER_MS, TRAIN_KILL_AFTER_MS, EngineJob
 from .warm import WarmJob, WarmWorker
 from .plugin import DOCKER_ID, DOCKER_TITLE
 
@@ -177,7 +177,7 @@ class TexnetDocker(DockWidget):
         self.status.setText(text)
 
     # ------------------------------------------------------------------ engine runs
-    def _start(self, args, on_done, request=None) -> bool:
+    def _start(self, args, on_done, request=None, training: bool = False) -> bool:
         """Run ``request`` on the warm worker (``args`` as a fresh process if it fails), or
         ``args`` as a fresh process."""
         try:
@@ -190,7 +190,8 @@ class TexnetDocker(DockWidget):
                 self.warm = WarmWorker(engine, self)
             self.job = WarmJob(self.warm, request, self)
         else:
-            self.job = EngineJob(engine, args, self)
+            self.job = EngineJob(engine, args, self,
+                                 TRAIN_KILL_AFTER_MS if training else KILL_AFTER_MS)
 
         def done(outcome, job=self.job):
             if getattr(job, "fallback", False):  # the worker failed: a fresh process instead
@@ -272,7 +273,7 @@ class TexnetDocker(DockWidget):
             return
         self.say(f"learning {job.layer_name}…")
         if not self._start(job.args, lambda outcome: self._learnt(job.layer_name, folder,
-                                                                  outcome)):
+                                                                  outcome), training=True):
             shutil.rmtree(folder, ignore_errors=True)
 
     def _learnt(self, name: str, folder: str, outcome) -> None:

@@ -12,6 +12,7 @@ from PyQt5.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, pyqtSig
 from .adapter import Event, ProgressReader, child_environment, client
 
 KILL_AFTER_MS = 5000
+TRAIN_KILL_AFTER_MS = 60_000  # a training step (and the checkpoint after it) takes longer
 Outcome = client.Outcome
 
 
@@ -29,8 +30,10 @@ class EngineJob(QObject):
     progress = pyqtSignal(object)
     finished = pyqtSignal(object)
 
-    def __init__(self, program: str, args: list[str], parent=None) -> None:
+    def __init__(self, program: str, args: list[str], parent=None,
+                 kill_after_ms: int = KILL_AFTER_MS) -> None:
         super().__init__(parent)
+        self.kill_after_ms = kill_after_ms
         self.reader = ProgressReader()
         self.cancelled = False
         self.killed = False  # cancel had to kill the engine (it ignored SIGTERM)
@@ -57,7 +60,7 @@ class EngineJob(QObject):
             return
         self.cancelled = True
         self.process.terminate()
-        QTimer.singleShot(KILL_AFTER_MS, self._kill)
+        QTimer.singleShot(self.kill_after_ms, self._kill)
 
     def _kill(self) -> None:
         if not self._done and self.process.state() != QProcess.NotRunning:

@@ -239,6 +239,7 @@ class GuiTest(Extension):
         if not CONFIG.get("learn"):
             self.finish()
             return
+        self.view.setVisible()  # back to the first image's view (its tab)
         self.window.showView(self.view)
         self.wait(lambda: Krita.instance().activeDocument() is not None and
                   Krita.instance().activeDocument().name() != "big", self.click_learn,
@@ -265,6 +266,10 @@ class GuiTest(Extension):
         self.step("learn", status=docker.status.text(), ticks=waiter.ticks,
                   max_gap_s=waiter.max_gap, seconds=time.monotonic() - self.learn_at,
                   models=[combo.itemData(i) for i in range(combo.count())])
+        learnt = combo.findData(CONFIG["learn"]["model"]) >= 0  # the list may be refreshed
+        if not (learnt or docker.status.text().startswith("learnt")):
+            self.finish()  # the test reports the status
+            return
         self.wait(lambda: combo.findData(CONFIG["learn"]["model"]) >= 0 and not docker.busy(),
                   self.fill_learnt, "the new model in the list", timeout_s=60)
 
@@ -286,6 +291,8 @@ class GuiTest(Extension):
             return
         self.step("fill_learnt", status=self.docker().status.text(), seconds=self.fill_times,
                   after=[n.name() for n in self.doc.topLevelNodes()])
+        QApplication.processEvents()
+        self.window.qwindow().grab().save(os.path.join(OUT, "learn-window.png"))
         self.start_learning(CONFIG["learn"]["cancel_name"], 500)
         docker = self.docker()
         self.wait(lambda: "train" in docker.status.text() or not docker.busy(),
@@ -296,7 +303,7 @@ class GuiTest(Extension):
         self.cancel_status_before = docker.status.text()
         self.button("texnet_cancel").click()
         self.wait(lambda: not docker.busy(), self.after_cancel_learning, "the learning cancel",
-                  timeout_s=60)
+                  timeout_s=90)
 
     def after_cancel_learning(self, _waiter) -> None:
         combo = self.docker().findChild(QComboBox, "texnet_model")
