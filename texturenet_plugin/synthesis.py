@@ -15,12 +15,12 @@ from .budget import check_box, check_tile
 from .errors import InputError
 from .fast import fast_generator, resolve_precision
 from .generator import Generator
+from .limits import ONE_PASS_MAX_PIXELS
 from .noise import periodic_noise
 from .progress import Reporter
 from .windowed import WindowEvaluator, supports_windows
 
 MAX_SIDE = 65536
-ONE_PASS_MAX_PIXELS = 2048 * 2048
 # Side of the windows a tile is computed in. CPU: 512 keeps each window's activations near the
 # caches and the fixed cost per window small. GPU: windows must be large enough to fill the
 # device (at 512 an H100 spent its time launching kernels); 2048 needs about 3 GB in float32.

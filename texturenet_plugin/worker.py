@@ -8,6 +8,8 @@ writes one answer per line on stdout). Requests::
     {"id": 2, "op": "canvas", "box": [left, top, right, bottom], "output": "...", ...}
     {"id": 5, "op": "stylize", "model": "NAME|PATH", "input": "in.jpg", "output": "out.png",
      "strength": 1.0, "seed": 0, "keep_colors": false, "mask": null, "precision": "auto"}
+    {"id": 6, "op": "fill_image", "image": "in.png", "mask": "sel.png", "output": "out.png",
+     "model": "pebbles", "seed": 0, "scale": 1.0, "layer_only": true, "match_colors": false}
     {"id": 3, "op": "ping"}          {"id": 4, "op": "models"}      {"op": "shutdown"}
 
 Answers echo ``id`` and carry ``"ok": true`` with the result (``path``, ``seconds``), or
@@ -35,6 +37,7 @@ from .progress import Reporter
 from .synthesis import sample_canvas, sample_tile
 from .tilewrite import write_tile
 
+PROTOCOL = 1  # what ``ping`` answers; a client speaking another falls back to a fresh process
 parse_size = field_of.size  # "WxH" or [w, h] -> (w, h), checked against memory
 
 
@@ -83,7 +86,7 @@ class Worker:
     def _dispatch(self, request: dict) -> dict:
         op = request.get("op")
         if op == "ping":
-            return {"version": __version__}
+            return {"version": __version__, "protocol": PROTOCOL}
         if op == "models":
             return {"loaded": sorted(path for path, _ in self.cache)}
         if op == "shutdown":
@@ -93,7 +96,34 @@ class Worker:
             return self._synthesize(op, request)
         if op == "stylize":
             return self._stylize(request)
-        raise InputError(f"unknown op {op!r}; use fill, canvas, stylize, models, ping or shutdown")
+        if op == "fill_image":
+            return self._fill_image(request)
+        raise InputError(f"unknown op {op!r}; use fill, canvas, fill_image, stylize, models, "
+                         "ping or shutdown")
+
+    def _fill_image(self, request: dict) -> dict:
+        """``texnet fill --image --mask``: the selection of an image filled with texture."""
+        from .fill import FillOptions, fill_selection  # local import: only when asked
+        from .images import output_notes, read_picture, write_picture
+
+        for key in ("image", "mask", "output"):
+            field_of.text(request, key, required=f"fill_image needs an \"{key}\" path")
+        output = check_output(Path(request["output"]),
+                              (Path(request["image"]), Path(request["mask"])),
+                              field_of.flag(request, "overwrite"))
+        options = FillOptions(field_of.seed(request), field_of.number(request, "scale", 1.0),
+                              field_of.number(request, "feather", 0.0),
+                              field_of.flag(request, "layer_only"),
+                              field_of.flag(request, "match_colors"), self._precision(request))
+        budget.check_scale(options.scale)
+        budget.check_feather(options.feather)
+        picture, mask = read_picture(request["image"]), read_picture(request["mask"])
+        output_notes(output, 4 if options.layer_only else picture.channels, picture.bit_depth)
+        gen = self.generator(field_of.model(request))
+        with torch.inference_mode():
+            result = fill_selection(gen, picture, mask, options, self.reporter(request.get("id")))
+        write_picture(result.picture, output)
+        return {"path": str(output)}
 
     def _stylize(self, request: dict) -> dict:
         from .stylize import StylizeOptions, stylize_file  # local import: only when asked

@@ -8,6 +8,7 @@ model load. The protocol is documented in :mod:`texturenet_plugin.worker`. Progr
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -52,14 +53,27 @@ def serve_lines(worker, lines, write, session: Session | None = None) -> int:
 
 
 @click.command("serve")
+@click.option("--socket", "socket_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Listen on this Unix socket instead of stdin (one client at a time; "
+                   "progress and answers go back on the connection).")
+@click.option("--idle-exit", type=click.FloatRange(min=1), default=600.0, show_default=True,
+              metavar="SECONDS", help="With --socket: exit after this long without a client.")
 @speed_options
 @common_options
-def serve(app: App, precision):
+def serve(app: App, precision, socket_path, idle_exit):
     """Keep models loaded and answer JSON-line requests on stdin (one answer per line on
     stdout) until {"op": "shutdown"} or end of input. --threads applies to the whole worker;
     --precision is the default of requests that name none."""
     from texturenet_plugin.worker import Worker  # local import: keeps `texnet --help` fast
 
+    if socket_path is not None:
+        from .serve_socket import Connection, serve_socket
+
+        connection = Connection()
+        worker = Worker(device=app.device, precision=precision,
+                        reporter_for=connection.reporter_for)
+        serve_socket(worker, connection, socket_path, idle_exit, serve_lines, app.token)
+        return
     worker = Worker(device=app.device, precision=precision, reporter_for=_progress_for(app))
 
     def write(text: str) -> None:
