@@ -314,7 +314,7 @@ def _wrap_border(out: torch.Tensor, pad: int) -> None:
 def conv_leaky(x: torch.Tensor, conv: Conv) -> torch.Tensor:
     """LeakyReLU(conv(x)), unpadded. On CPU one fused oneDNN call (convolution with the
     activation as a post-op: no second pass over memory, same float32 result)."""
-    if x.device.type == "cpu" and _FUSED is not None:
+    if fused_ok(x):
         return _FUSED(x, conv.weight, conv.bias, [0, 0], [1, 1], [1, 1], 1,
                       "leaky_relu", [SLOPE], "")
     return F.leaky_relu_(F.conv2d(x, conv.weight, conv.bias), SLOPE)
@@ -330,6 +330,16 @@ def _fused_op():
 
 
 _FUSED = _fused_op()
+# oneDNN's bfloat16 convolutions need AVX512 (BW/VL/DQ) or AVX-NE-CONVERT; elsewhere they
+# raise, and ATen's own bfloat16 convolution (slow, but right) is used instead.
+_FUSED_BF16 = _FUSED is not None and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+def fused_ok(x: torch.Tensor) -> bool:
+    """Whether the fused oneDNN convolution can take ``x`` on this machine."""
+    if x.device.type != "cpu" or _FUSED is None:
+        return False
+    return x.dtype != torch.bfloat16 or _FUSED_BF16
 
 
 def noise_window_nhwc(seeds: list[int], scale: int, channels: int, rows: torch.Tensor,
