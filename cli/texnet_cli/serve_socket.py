@@ -110,7 +110,7 @@ def serve_socket(worker, connection: Connection, path: Path, idle: float, answer
         while not worker.stopped and not stop_token.cancelled and waited < idle:
             try:
                 sock, _ = server.accept()
-            except socket.timeout:
+            except TimeoutError:
                 waited += min(idle, 1.0)
                 continue
             waited = 0.0

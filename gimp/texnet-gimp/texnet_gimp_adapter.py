@@ -11,7 +11,6 @@ on its own by ``tests/test_gimp_adapter.py``; ``texnet-gimp.py`` adds the GIMP s
 from __future__ import annotations
 
 import array
-import os
 import struct
 import sys
 import zlib

@@ -10,7 +10,7 @@ is unit-tested on its own (tests/test_krita_adapter.py).
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 try:  # copied into this package by `texnet plugins install krita`
     from . import texnet_client as client
@@ -43,7 +43,7 @@ class Settings:
     scale: float = 1.0
     strength: float = 1.0
     lattice: int = 32
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
 
 
 def fill_args(settings: Settings, image: str, mask: str, output: str) -> list[str]:
@@ -57,7 +57,8 @@ def fill_request(settings: Settings, image: str, mask: str, output: str) -> dict
                                settings.scale)
 
 
-def tile_size(width: int, height: int, settings: Settings = Settings()) -> tuple[int, int]:
+def tile_size(width: int, height: int, settings: Settings | None = None) -> tuple[int, int]:
+    settings = settings or Settings()
     return client.tile_size(width, height, settings.lattice, settings.limits)
 
 

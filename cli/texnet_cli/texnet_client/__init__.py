@@ -7,7 +7,7 @@ Standard library only: GIMP's and Krita's Pythons are not the engine's and canno
 numpy, ``gi`` or PyQt5 here. ``texnet plugins install gimp|krita`` copies this file beside each
 adapter; tests/test_client_contract.py runs it against the real CLI.
 """
-from .commands import *  # noqa: F401,F403
-from .engine import *  # noqa: F401,F403
-from .protocol import *  # noqa: F401,F403
-from .warm import *  # noqa: F401,F403
+from .commands import *
+from .engine import *
+from .protocol import *
+from .warm import *

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .engine import PRESETS, Limits
 
+
 def _number(value: float) -> str:
     return f"{float(value):g}"
 
@@ -27,17 +28,17 @@ def fill_args(image: str, mask: str, output: str, model: str | None = None, seed
 
 
 def tile_size(width: int, height: int, lattice: int = 32,
-              limits: Limits = Limits()) -> tuple[int, int]:
+              limits: Limits | None = None) -> tuple[int, int]:
     """The tile to request for a W×H layer: exactly W×H (seamless) when the engine makes it in
     one pass; otherwise each side rounded up to the model's lattice (the layer takes the
     top-left W×H, seamless only where the canvas is a multiple of the lattice)."""
-    if width * height <= limits.one_pass_max_pixels:
+    if width * height <= (limits or Limits()).one_pass_max_pixels:
         return width, height
     return -(-width // lattice) * lattice, -(-height // lattice) * lattice
 
 
 def tile_args(width: int, height: int, output: str, model: str | None = None, seed: int = 0,
-              scale: float = 1.0, lattice: int = 32, limits: Limits = Limits()) -> list[str]:
+              scale: float = 1.0, lattice: int = 32, limits: Limits | None = None) -> list[str]:
     """``texnet fill --tile`` (with ``--scale`` when not 1: element size, as for a fill)."""
     tw, th = tile_size(width, height, lattice, limits)
     return ["fill", "--tile", f"{tw}x{th}", "-o", output, *_model(model),
@@ -67,6 +68,7 @@ def train_args(image: str, mask: str | None, name: str, preset: str = "quick",
 
 def model_name(text: str) -> str:
     """A model name the engine accepts (lower-case letters, digits, '-', '_') from a title."""
-    name = "".join(c if c.isalnum() or c in "-_" else "-" for c in text.strip().lower())
+    name = "".join(c if (c.isascii() and c.isalnum()) or c in "-_" else "-"
+                   for c in text.strip().lower())
     name = "-".join(part for part in name.split("-") if part)
     return name[:64] or "my-texture"

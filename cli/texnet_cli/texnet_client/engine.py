@@ -7,8 +7,8 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from . import sandbox
 
@@ -175,7 +175,7 @@ def ask(engine: str, args: list[str], timeout: float = 60.0) -> str | None:
     """Run a quick query command; its stdout, or None when it failed."""
     try:
         done = subprocess.run([engine, *args], capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, env=child_environment())
+                              stdin=subprocess.DEVNULL, env=child_environment(), check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout if done.returncode == 0 else None

@@ -13,10 +13,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
-from .engine import (EXIT_CANCELLED, EXIT_MEANINGS, EXIT_OK, STALE_SECONDS, child_environment)
+from .engine import EXIT_CANCELLED, EXIT_MEANINGS, EXIT_OK, STALE_SECONDS, child_environment
 
 SUCCESS, CANCEL, ERROR = "success", "cancel", "error"
 

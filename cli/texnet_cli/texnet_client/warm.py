@@ -20,7 +20,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from . import sandbox
 from .engine import PROTOCOL, child_environment
@@ -134,16 +134,13 @@ class SocketWorker:
 
     def start(self) -> subprocess.Popen:
         """Start the worker detached (its own session: it outlives this plug-in process)."""
-        log = open(os.devnull, "wb")
         try:
             return subprocess.Popen([self.engine, *serve_args(self.path, self.idle)],
-                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                    env=child_environment(), close_fds=True,
-                                    **popen_kwargs(detached=True))
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, env=child_environment(),
+                                    close_fds=True, **popen_kwargs(detached=True))
         except OSError as exc:
             raise WorkerError(f"cannot start the worker: {exc}") from exc
-        finally:
-            log.close()
 
     def connect(self) -> socket.socket:
         """A connection to the worker, starting one when none listens. Raises WorkerError."""
@@ -220,7 +217,7 @@ class _Lines:
         while b"\n" not in self.buffer:
             try:
                 chunk = self.sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 return None
             if not chunk:
                 raise WorkerError("the worker closed the connection (did it die?)")
