@@ -62,6 +62,7 @@ def test_limits_command_is_torch_free():
 def test_models_list_parses(engine):
     models = {m.name: m for m in client.list_models(engine)}
     assert models["pebbles"].kind == "texture" and models["pebbles"].title
+    assert models["pebbles"].lattice == 2 ** (6 - 1)  # K = 6: from the file, not assumed
 
 
 def test_fill_runs_and_reports_progress(engine, tmp_path):

@@ -39,7 +39,7 @@ def describe(entry: registry.LocalModel) -> dict:
         "name": entry.name, "kind": model.kind, "where": entry.where, "path": str(entry.path),
         "title": meta.get("title", entry.name), "license": meta.get("license", ""),
         "source": meta.get("source", ""), "descriptor": meta.get("descriptor", ""),
-        "bytes": entry.path.stat().st_size,
+        "bytes": entry.path.stat().st_size, "lattice": model.spec.lattice,
     }
 
 
