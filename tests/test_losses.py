@@ -121,3 +121,15 @@ def test_range_penalty_is_zero_inside_the_exemplar_range_and_pulls_saturated_pix
     assert penalty[0] == 0 and penalty[1] > 3 * (12 - 1.6) ** 2 * 0.9
     penalty.sum().backward()
     assert hot.grad[1, :, 5, 5].min() > 10 and hot.grad[0].abs().max() == 0
+
+
+def test_range_of_a_selection_ignores_the_pixels_outside_it():
+    from texturenet_plugin.losses import logit_range
+
+    image = torch.full((1, 3, 8, 8), 0.5)
+    image[..., :, 4:] = 0.99  # unselected bright half
+    selected = torch.zeros(1, 1, 8, 8, dtype=torch.bool)
+    selected[..., :, :4] = True
+    high = torch.sigmoid(logit_range(image, selected, quantile=0.0, margin=0.02)[1])
+    assert torch.allclose(high, torch.full((3,), 0.52), atol=1e-4)
+    assert torch.all(torch.sigmoid(logit_range(image, quantile=0.0)[1]) > 0.99)

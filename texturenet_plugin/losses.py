@@ -194,8 +194,11 @@ def logit_range(image: torch.Tensor, pixels: torch.Tensor | None = None, quantil
                 margin: float = 0.02) -> torch.Tensor:
     """Target of :func:`range_penalty`: (1, 3, H, W) exemplar in [0, 1] -> (2, 3), the low and
     high logits of each channel's ``quantile`` .. ``1 - quantile`` range widened by ``margin``.
-    ``pixels``: optional (H, W) bool, the pixels that count."""
-    values = image[0].flatten(1) if pixels is None else image[0][:, pixels]
+    ``pixels``: optional bool selection of H·W elements ((H, W) or (1, 1, H, W)), the pixels
+    that count."""
+    values = image[0].flatten(1)
+    if pixels is not None:
+        values = values[:, pixels.reshape(-1)]
     q = torch.tensor([quantile, 1 - quantile], dtype=values.dtype, device=values.device)
     bounds = torch.quantile(values.float(), q.float(), dim=1).to(values.dtype)  # (2, 3)
     bounds = (bounds + torch.tensor([[-margin], [margin]], device=values.device)).clamp(1e-3,
