@@ -40,11 +40,13 @@ class StyleConfig(TrainConfig):
     """Every stylization-training default lives here. ``exemplar_max_side`` is the style size:
     the painting is downscaled to it before its Grams are taken (smaller = larger strokes)."""
 
-    # α, applied after per-layer gradient normalisation (each texture layer's normalised gradient
-    # reaches the pixels with an L1 mass of ~200-900, relu4_2's ~1000 per unit α at 128² crops).
-    # 10 keeps buildings and faces recognisable at k = 1 (docs/stylization.md); the shipped
-    # stylizers use it.
-    content_weight: float = 10.0
+    # α, applied after per-layer gradient normalisation. With the ImageNet vgg16 each texture
+    # layer's normalised gradient reaches the pixels of a 128² crop with an L1 mass of
+    # 310 / 1470 / 4660 / 7180 / 6070 (relu1_1 … relu5_1, 19.7k together) and relu4_2's with
+    # 12.4k per unit α (docs/stylization.md, session 4). α = 10 (tuned on vgg16-hed, whose
+    # layers pull ~10× weaker) let the content win 6:1 and the stylizer copied the photo; 3 puts
+    # content and style near 2:1. The shipped stylizers use it.
+    content_weight: float = 3.0
     content_layers: tuple[str, ...] = CONTENT_LAYERS
     norm: str = "instance"
     scales: int = 5  # the paper's K for stylization; sizes must be multiples of 16 inside

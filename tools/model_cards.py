@@ -47,11 +47,14 @@ Measured with `python benchmarks/quality.py MODEL --seconds 30` (one process per
 2-core development CPU, each run taking its turn with the training jobs through a lock; the
 ratios are measured side by side in one process). Written by `python tools/model_cards.py`.
 
-- **loss**: mean texture loss (eq. 5, `vgg16-hed`, Grams / C·H·W, the paper's five layers
-  relu1_1 … relu5_1 whatever the model was trained on) of 8 samples at 256².
+- **loss**: mean texture loss (eq. 5, Grams / C·H·W, the paper's five layers relu1_1 …
+  relu5_1 whatever the model was trained on) of 8 samples at 256², judged by the model's own
+  descriptor (`vgg16`: ImageNet; models still on `vgg16-hed` are marked in the descriptor
+  column, and their losses are not comparable with the others').
 - **ms/sample**: median time of `sample_tile` at 256² after one warm-up, in the precision
-  `texnet fill` uses by default here (`--precision auto`: bfloat16, as this CPU has
-  AVX512-BF16; see performance.md). Loss, diversity and seam are measured on those samples.
+  `texnet fill` uses by default on the machine that measured it (`--precision auto`: float32
+  on CPUs without AVX512-BF16, like the session-4 machine; see performance.md). Loss,
+  diversity and seam are measured on those samples.
 - **other precision**: the same seeds computed in float32: time and speed-up (its loss is in
   the JSON record).
 - **speed-up**: time L-BFGS optimisation from noise needs to reach the generator's mean loss ÷
@@ -67,6 +70,9 @@ Bars from the issue: speed-up ≥ 500, diversity ≥ 0.6, seam ≤ 1.2.
 """
 
 QUALITY_FOOTER = """
+Beside G'MIC's patch-based synthesis on the same exemplars: [peer table](quality/peer.md)
+(`python benchmarks/peer.py`) and its sheet `quality/peer-sheet.jpg`.
+
 Per model: the contact sheet (exemplar, 4 samples, 2×2 tiling) is `docs/models/NAME.jpg`, the
 Fig. 6-style plot `docs/quality/NAME-fig6.png`, the raw record `docs/quality/NAME.json`.
 """
@@ -107,7 +113,8 @@ def card(name: str, meta: dict, quality: dict | None) -> str:
     lines = [
         f"# {meta.get('title', name)} (`{name}`)", "",
         f"![contact sheet](../models/{name}.jpg)", "",
-        f"- exemplar: `{meta.get('source')}` from `../shared/corpus/textures/`",
+        f"- exemplar: [`{meta.get('source')}`](../../exemplars/{meta.get('source')}) "
+        "(in `exemplars/`, licences in `exemplars/LICENSES.md`)",
         f"- license: {meta.get('license')}",
         f"- descriptor: `{meta.get('descriptor')}`",
         f"- training: preset settings {t.get('iterations')} iterations, batch {t.get('batch_size')}, "
@@ -149,14 +156,17 @@ def train_seconds(meta: dict) -> str:
 
 
 def table(rows: list[tuple[str, dict, dict | None]]) -> str:
-    out = ["| model | exemplar | loss | ms/sample | speed-up | other precision | diversity | seam "
-           "| train s | bars |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    out = ["| model | exemplar | descriptor | loss | ms/sample | speed-up | other precision "
+           "| diversity | seam | train s | bars |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, meta, q in rows:
         if q is None:
-            out.append(f"| {name} | {meta.get('source')} | not measured | | | | | | | |")
+            out.append(f"| {name} | {meta.get('source')} | {meta.get('descriptor')} | "
+                       "not measured | | | | | | | |")
             continue
         out.append(
-            f"| [{name}](models/{name}.md) | {meta.get('source')} | {fmt(q['generator_mean_loss'])} | "
+            f"| [{name}](models/{name}.md) | {meta.get('source')} | {meta.get('descriptor')} | "
+            f"{fmt(q['generator_mean_loss'])} | "
             f"{q['generator_seconds_per_sample'] * 1000:.0f} | {speedup_text(q)} | {other_text(q)} | "
             f"{fmt(q['diversity'])} | {fmt(q['seam_score'])} | "
             f"{train_seconds(meta)} | {', '.join(misses(q)) or 'met'} |")
