@@ -18,10 +18,13 @@ BARS = {"speedup": 500, "diversity": 0.6, "seam_score": 1.2}
 
 # What a person sees in the contact sheets (written by looking at them; numbers do not say it).
 VISUAL_NOTES = {
-    "pebbles": "rounded pebbles of the exemplar's size and outline, no highlight spots; the "
-    "grout between them is greyer and smoother than the exemplar's sandy joints, and some "
-    "pebbles merge into elongated shapes.",
-    "sand": "grain, small pebbles and colour as in the exemplar; no blobs.",
+    "pebbles": "(session 4, vgg16) separate, shaded, rounded stones of the exemplar's size with "
+    "grout between them, no glowing highlight spots in 8 samples at 512²; the stones are more "
+    "uniform in size and outline than the exemplar's (no elongated or cracked ones), a few have "
+    "pale yellow-green rims, and the grout is flatter than the exemplar's sandy joints.",
+    "sand": "(session 4, vgg16) sand grain and colour as in the exemplar with small grey-blue "
+    "pebbles; no blobs; more uniform at large scale than the exemplar or G'MIC's result, with "
+    "a few bright yellow grains too many.",
     "mud": "brown two-tone patches: reads as dried earth, but more regular (camouflage-like) "
     "than the exemplar, whose large-scale shading a 128² training sample cannot see.",
     "rock": "lichen-grey stone with darker veins; pale-yellow specks (a colour the exemplar "
@@ -150,9 +153,13 @@ def misses(q: dict) -> list[str]:
 
 
 def train_seconds(meta: dict) -> str:
-    """Training compute time; "(GPU)" where the model was not trained on the 2-core CPU."""
+    """Training compute time; "(GPU)" for GPU-trained models, "(shared CPU)" for those trained
+    one thread each on a 2-core CPU busy with other jobs (wall time far above an idle run's)."""
     seconds = fmt(meta.get("training", {}).get("seconds"))
-    return f"{seconds} (GPU)" if meta.get("trained_on") else seconds
+    where = meta.get("trained_on", "")
+    if not where:
+        return seconds
+    return f"{seconds} (GPU)" if ("GPU" in where or "CUDA" in where) else f"{seconds} (shared CPU)"
 
 
 def table(rows: list[tuple[str, dict, dict | None]]) -> str:
