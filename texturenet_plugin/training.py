@@ -294,7 +294,8 @@ def train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainCo
     )
     state.generator.train()
     logits = []
-    hook = state.generator.head.register_forward_hook(lambda m, i, out: logits.append(out))
+    head = getattr(state.generator, "module", state.generator).head  # DDP wraps the generator
+    hook = head.register_forward_hook(lambda m, i, out: logits.append(out))
     try:
         images = state.generator(noise)
     finally:
