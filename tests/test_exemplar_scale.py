@@ -91,7 +91,9 @@ def test_scale_enlarges_the_elements_of_a_tile():
 def test_cli_tile_scale_and_capped_exemplar_note(tmp_path, capsys):
     from test_cli import texnet
 
-    code, _, err = texnet(capsys, "fill", "--tile", "96x64", "--scale", "2.5", "-o",
+    # 512x384: at scale 2.5 a 96x64 tile holds a handful of elements, and the seam score of
+    # one seam line then swings between 0.6 and 1.9 with where the element edges fall.
+    code, _, err = texnet(capsys, "fill", "--tile", "512x384", "--scale", "2.5", "-o",
                           str(tmp_path / "t.png"))
     assert code == 0, err
     assert seam_score(np.asarray(Image.open(tmp_path / "t.png"))) < 1.4
