@@ -262,10 +262,16 @@ def exemplar_colors(exemplar: torch.Tensor, config: TrainConfig,
     ``mask`` (H, W) coverage, of the selected pixels only."""
     if config.color_weight <= 0:
         return None
+    return color_quantiles(*_selected_pixels(exemplar, config, mask))
+
+
+def _selected_pixels(exemplar: torch.Tensor, config: TrainConfig, mask: torch.Tensor | None):
+    """The exemplar at the training scale (1, 3, h, w) and, with ``mask``, its selected pixels
+    (1, 1, h, w) bool (else None): what the pixel-level targets are taken from."""
     pixels = None
     if mask is not None:
         pixels = scaled_mask(mask.to(exemplar.device), config) >= SELECTED
-    return color_quantiles(scaled_exemplar(exemplar, config), pixels)
+    return scaled_exemplar(exemplar, config), pixels
 
 
 def exemplar_range(exemplar: torch.Tensor, config: TrainConfig,
@@ -274,10 +280,7 @@ def exemplar_range(exemplar: torch.Tensor, config: TrainConfig,
     map is not a sigmoid)."""
     if config.range_weight <= 0 or config.output != "sigmoid":
         return None
-    pixels = None
-    if mask is not None:
-        pixels = scaled_mask(mask.to(exemplar.device), config) >= SELECTED
-    return logit_range(scaled_exemplar(exemplar, config), pixels)
+    return logit_range(*_selected_pixels(exemplar, config, mask))
 
 
 def train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainConfig,
