@@ -99,6 +99,13 @@ def _color_projections(images: torch.Tensor) -> torch.Tensor:
     return torch.einsum("dc,bcn->bdn", directions, images.flatten(2))
 
 
+def quantile_index(n: int, m: int, device=None) -> torch.Tensor:
+    """(n,) indices into m sorted target values at the quantiles of n sorted samples (the
+    nearest target quantile to each sample's (i + 0.5) / n), so distributions of different
+    sizes compare."""
+    return ((torch.arange(n, device=device) + 0.5) * (m / n)).long().clamp_max(m - 1)
+
+
 def color_quantiles(image: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
     """Target of :func:`color_histogram_loss`: (1, 3, H, W) exemplar -> (D, N), sorted; N is
     H·W, or the number of pixels selected by ``mask`` (1, 1, H, W) bool."""
@@ -121,7 +128,7 @@ def color_histogram_loss(images: torch.Tensor, target: torch.Tensor,
     x = normalize_gradient(images) if normalize_grads else images
     values = _color_projections(x).sort(dim=-1).values
     n, m = values.shape[-1], target.shape[-1]
-    index = ((torch.arange(n, device=target.device) + 0.5) * (m / n)).long().clamp_max(m - 1)
+    index = quantile_index(n, m, target.device)
     return (values - target[:, index]).pow(2).mean(dim=(1, 2))
 
 
@@ -182,7 +189,7 @@ def sliced_wasserstein_loss(
         values = torch.einsum("dc,bcn->bdn", directions, feat.flatten(2)).sort(dim=-1).values
         wanted = (directions @ target.to(feat.dtype)).sort(dim=-1).values
         n, m = values.shape[-1], wanted.shape[-1]
-        index = ((torch.arange(n, device=feat.device) + 0.5) * (m / n)).long().clamp_max(m - 1)
+        index = quantile_index(n, m, feat.device)
         term = (values - wanted[:, index]).pow(2).mean(dim=(1, 2))
         total = term if total is None else total + term
     if total is None:
