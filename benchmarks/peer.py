@@ -88,6 +88,8 @@ def judge(descriptor, grams, paths: list[Path]) -> list[float]:
 
 
 def measure_one(label: str, ref: str, descriptor, n: int, timing: bool, tmp: Path) -> dict:
+    tmp = tmp / label  # the sheet reads each model's files after all are measured
+    tmp.mkdir()
     model = registry.load(ref)
     exemplar = EXEMPLARS / model.meta["source"]
     grams = exemplar_grams(descriptor, exemplar_tensor(exemplar), JUDGE)
