@@ -12,9 +12,9 @@ from pathlib import Path
 
 import torch
 
-from texturenet_plugin import registry
-from texturenet_plugin.fast import fast_generator
-from texturenet_plugin.noise import periodic_noise
+from texturenet_plugin.nets.noise import periodic_noise
+from texturenet_plugin.runtime.folded import fast_generator
+from texturenet_plugin.zoo import local
 
 
 def first_and_warm(fn, noise) -> tuple[float, float]:
@@ -35,7 +35,7 @@ def main(argv=None) -> dict:
     p.add_argument("--precision", default="float32")
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
-    fast = fast_generator(registry.load(None).build("cpu"), args.precision)
+    fast = fast_generator(local.load(None).build("cpu"), args.precision)
     noise = periodic_noise([0], args.size, args.size, fast.spec.scales)
     result = {"size": args.size, "precision": args.precision}
     with torch.inference_mode():

@@ -27,10 +27,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from texturenet_plugin import registry
-from texturenet_plugin.fast import psnr, strict_float32
-from texturenet_plugin.noise import periodic_noise
-from texturenet_plugin.synthesis import sample_tile, to_uint8
+from texturenet_plugin.metrics import psnr
+from texturenet_plugin.nets.noise import periodic_noise
+from texturenet_plugin.runtime.precision import strict_float32
+from texturenet_plugin.synthesis.tile import sample_tile, to_uint8
+from texturenet_plugin.zoo import local
 
 
 def uint8_psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -42,7 +43,7 @@ def max_level_diff(a: np.ndarray, b: np.ndarray) -> int:
 
 
 def check_fill(device: torch.device, size: int, precisions: list[str]) -> list[dict]:
-    model = registry.load(None)
+    model = local.load(None)
     gen = model.build(device)
     rows = []
     noise = [z.to(device) for z in periodic_noise([3], size, size, gen.spec.scales)]
@@ -67,9 +68,9 @@ def check_fill(device: torch.device, size: int, precisions: list[str]) -> list[d
 
 
 def check_stylize(device: torch.device, size: int, precisions: list[str]) -> list[dict]:
-    from texturenet_plugin.stylize import StylizeOptions, stylize
+    from texturenet_plugin.synthesis.stylize import StylizeOptions, stylize
 
-    gen = registry.load("vangogh-auvers").build(device)
+    gen = local.load("vangogh-auvers").build(device)
     image = torch.rand(3, size, size, generator=torch.Generator().manual_seed(0))
     image = torch.nn.functional.avg_pool2d(image[None], 5, 1, 2)[0]  # photo-like smoothness
     with strict_float32(device, torch.float32):  # the reference in float32, not TF32
@@ -85,14 +86,9 @@ def check_stylize(device: torch.device, size: int, precisions: list[str]) -> lis
 
 
 def check_training(device: torch.device) -> list[dict]:
-    from texturenet_plugin.descriptors import load_descriptor
-    from texturenet_plugin.training import (
-        exemplar_colors,
-        exemplar_grams,
-        new_state,
-        preset,
-        train_step,
-    )
+    from texturenet_plugin.train.config import preset
+    from texturenet_plugin.train.loop import exemplar_colors, exemplar_grams, new_state, train_step
+    from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 
     config = preset("cpu", descriptor="random", batch_size=2, size=64).validate()
     descriptor = load_descriptor("random").to(device)

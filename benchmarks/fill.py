@@ -33,7 +33,7 @@ CASES = {
 
 def make_inputs(folder: Path, size: int, channels: int, dtype) -> tuple[Path, Path]:
     """A smooth gradient image and a soft ellipse mask touching all four edges."""
-    from texturenet_plugin.images import Picture, write_picture
+    from texturenet_plugin.io.images import Picture, write_picture
 
     maxv = np.iinfo(dtype).max
     ramp = np.linspace(0, maxv, size, dtype=np.float64)

@@ -18,14 +18,14 @@ import time
 
 import torch
 
-from texturenet_plugin import registry
-from texturenet_plugin.synthesis import sample_tile
+from texturenet_plugin.synthesis.tile import sample_tile
+from texturenet_plugin.zoo import local
 
 
 def main() -> None:
     size, precision, threads = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     torch.set_num_threads(threads)
-    gen = registry.load(None).build("cpu")
+    gen = local.load(None).build("cpu")
     times = []
     with torch.inference_mode():
         for _ in range(3):

@@ -66,10 +66,10 @@ with tempfile.TemporaryDirectory() as tmp:
 print(f"fill --tile {tile} --device {device}: rc {rc}, {wall:.1f} s, peak RSS {rss:.0f} MiB, "
       f"PNG {size / 1e6:.0f} MB")
 import torch
-from texturenet_plugin import registry
-from texturenet_plugin.synthesis import sample_tile
+from texturenet_plugin.synthesis.tile import sample_tile
+from texturenet_plugin.zoo import local
 w, h = map(int, tile.split("x"))
-gen = registry.load(None).build(device)
+gen = local.load(None).build(device)
 for precision in ("float32", "bfloat16"):
     t = time.perf_counter()
     sample_tile(gen, w, h, 0, precision=precision)
@@ -77,7 +77,7 @@ for precision in ("float32", "bfloat16"):
           f"{time.perf_counter() - t:.1f} s")
 EOF
 
-runs=$(python3 -c 'from texturenet_plugin import config; print(config.runs_dir())')
+runs=$(python3 -c 'from texturenet_plugin import env; print(env.runs_dir())')
 for name in ${MODELS-mud burlwood rock}; do
   line=$(grep "^$name " "$here/tools/bundled_models.txt") || { echo "unknown model $name"; continue; }
   read -r _ file rest <<<"$line"

@@ -36,13 +36,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from texturenet_plugin import registry
-from texturenet_plugin.descriptor import TEXTURE_LAYERS
-from texturenet_plugin.descriptors import load_descriptor
-from texturenet_plugin.images import read_rgb
-from texturenet_plugin.quality import sample_loss
-from texturenet_plugin.texture_training import exemplar_tensor
-from texturenet_plugin.training import TrainConfig, exemplar_grams
+from texturenet_plugin.io.images import read_rgb
+from texturenet_plugin.metrics import sample_loss
+from texturenet_plugin.nets.descriptor import TEXTURE_LAYERS
+from texturenet_plugin.train.config import TrainConfig
+from texturenet_plugin.train.loop import exemplar_grams
+from texturenet_plugin.train.texture import exemplar_tensor
+from texturenet_plugin.zoo import local
+from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 
 ROOT = Path(__file__).resolve().parents[1]
 EXEMPLARS = ROOT / "exemplars"
@@ -90,7 +91,7 @@ def judge(descriptor, grams, paths: list[Path]) -> list[float]:
 def measure_one(label: str, ref: str, descriptor, n: int, timing: bool, tmp: Path) -> dict:
     tmp = tmp / label  # the sheet reads each model's files after all are measured
     tmp.mkdir()
-    model = registry.load(ref)
+    model = local.load(ref)
     exemplar = EXEMPLARS / model.meta["source"]
     grams = exemplar_grams(descriptor, exemplar_tensor(exemplar), JUDGE)
     record = {"model": label, "exemplar": exemplar.name,

@@ -28,16 +28,16 @@ import numpy as np
 import torch
 from PIL import Image
 
-from texturenet_plugin import registry
-from texturenet_plugin.fast import psnr
-from texturenet_plugin.stylize import StylizeOptions, stylize
-from texturenet_plugin.synthesis import sample_tile
+from texturenet_plugin.metrics import psnr
+from texturenet_plugin.synthesis.stylize import StylizeOptions, stylize
+from texturenet_plugin.synthesis.tile import sample_tile
+from texturenet_plugin.zoo import local
 
 CONTENT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "content"
 
 
 def bundled_models() -> list[Path]:
-    return sorted(Path(registry.__file__).parent.joinpath("bundled").glob("*.tnet"))
+    return sorted(Path(local.__file__).parent.joinpath("bundled").glob("*.tnet"))
 
 
 def content_image(size: int) -> torch.Tensor:
@@ -65,7 +65,7 @@ def render(kind: str, gen, size: int, seed: int, precision: str) -> tuple[torch.
 
 
 def measure(path: Path, size: int, seeds: list[int], precision: str) -> dict:
-    model = registry.load_model(path)
+    model = local.load_model(path)
     gen = model.build("cpu")
     row = {"model": path.stem, "kind": model.kind, "norm": model.spec.norm, "size": size,
            "precision": precision, "psnr_db": {}, "seconds": {}}

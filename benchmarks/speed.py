@@ -37,9 +37,9 @@ from pathlib import Path
 
 import torch
 
-from texturenet_plugin import registry
-from texturenet_plugin.generator import Generator, GeneratorSpec, scale_sizes
-from texturenet_plugin.synthesis import sample_tile
+from texturenet_plugin.nets.generator import Generator, GeneratorSpec, scale_sizes
+from texturenet_plugin.synthesis.tile import sample_tile
+from texturenet_plugin.zoo import local
 
 REPEATS = {256: 15, 512: 6, 1024: 3, 2048: 2}
 
@@ -138,7 +138,7 @@ def print_row(row: dict) -> None:
 
 def precision_psnr(gen, precision: str, size: int = 1024) -> float:
     """PSNR (dB) of the uint8 tile at ``precision`` against the float32 tile, same seed."""
-    from texturenet_plugin.fast import psnr
+    from texturenet_plugin.metrics import psnr
 
     with torch.inference_mode():
         ref = torch.from_numpy(sample_tile(gen, size, size, 0)).float() / 255
@@ -148,7 +148,7 @@ def precision_psnr(gen, precision: str, size: int = 1024) -> float:
 
 def naive_one_pass(gen, size: int, device) -> float:
     """The unoptimised reference: the nn.Module forward on the whole noise pyramid."""
-    from texturenet_plugin.noise import periodic_noise
+    from texturenet_plugin.nets.noise import periodic_noise
 
     noise = [z.to(device) for z in periodic_noise([0], size, size, gen.spec.scales)]
     with torch.inference_mode():
@@ -182,13 +182,13 @@ def bench_stylizers(device: torch.device, precisions: list[str]) -> list[dict]:
 
 def bench_texnet_stylizer(size: int, device: torch.device, precision: str) -> dict:
     """texnet's stylization generator g(y, z) (content_channels=3), untrained weights."""
-    from texturenet_plugin.noise import periodic_noise
+    from texturenet_plugin.nets.noise import periodic_noise
 
     torch.manual_seed(0)
     gen = Generator(GeneratorSpec(content_channels=3)).eval().to(device)
     content = torch.rand(1, 3, size, size, device=device)
     noise = [z.to(device) for z in periodic_noise([0], size, size, gen.spec.scales)]
-    from texturenet_plugin import synthesis
+    from texturenet_plugin.synthesis import tile as synthesis
 
     how, run = "Generator.forward", lambda: gen(noise, content)
     if hasattr(synthesis, "fast_generator"):  # the code under test has the fast path
@@ -218,7 +218,7 @@ def bench_stylize_engine(size: int, device: torch.device, precisions: list[str])
     untrained style generators with instance norm (the style-training default) and batch norm:
     the ``nn.Module`` reference and the fast path at each precision."""
     try:
-        from texturenet_plugin.stylize import StylizeOptions, stylize
+        from texturenet_plugin.synthesis.stylize import StylizeOptions, stylize
     except ImportError:
         print("  texnet stylize does not exist in the code under test; skipped")
         return []
@@ -242,10 +242,10 @@ def bench_bundled_stylizer(size: int, device: torch.device, precisions: list[str
                            name: str = "vangogh-auvers") -> list[dict]:
     """``stylize.stylize`` with the bundled stylizer users get (trained; its own spec).
     ``None`` in ``precisions``: code under test without the precision switch."""
-    from texturenet_plugin.stylize import StylizeOptions, stylize
+    from texturenet_plugin.synthesis.stylize import StylizeOptions, stylize
 
     try:
-        gen = registry.load(name).build(device)
+        gen = local.load(name).build(device)
     except Exception as exc:  # noqa: BLE001 (the code under test may not ship it)
         print(f"  bundled stylizer {name!r} not available ({exc}); skipped")
         return []
@@ -344,7 +344,7 @@ def main(argv=None) -> dict:
         torch.set_num_threads(args.threads)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     precisions = [p for p in args.precision.split(",") if p]
-    gen0 = registry.load(None)
+    gen0 = local.load(None)
     result = {"label": args.label, "torch": torch.__version__, "machine": platform.machine(),
               "threads": torch.get_num_threads(), "flops_per_pixel":
               conv_flops(gen0.build("cpu"), 1024, 1024) / 1024**2, "fill": [], "gemm": {},

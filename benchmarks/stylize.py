@@ -38,11 +38,11 @@ import torch
 from PIL import Image
 from torch.nn import functional as F
 
-from texturenet_plugin import registry
-from texturenet_plugin.descriptors import load_descriptor
-from texturenet_plugin.style_training import StyleConfig, image_tensor, style_losses
-from texturenet_plugin.stylize import StylizeOptions, stylize
-from texturenet_plugin.training import exemplar_grams
+from texturenet_plugin.synthesis.stylize import StylizeOptions, stylize
+from texturenet_plugin.train.loop import exemplar_grams
+from texturenet_plugin.train.style_loop import StyleConfig, image_tensor, style_losses
+from texturenet_plugin.zoo import local
+from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -128,8 +128,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024])
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    model = registry.load(args.model) if not args.model.endswith(".tnet") else None
-    model = model or registry.load_model(Path(args.model))
+    model = local.load(args.model) if not args.model.endswith(".tnet") else None
+    model = model or local.load_model(Path(args.model))
     gen = model.build("cpu")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from texturenet_plugin.generator import Generator, GeneratorSpec
-from texturenet_plugin.modelfile import ModelFile, save_model
-from texturenet_plugin.quality import seam_score as seam_ratio  # noqa: F401 (re-export)
+from texturenet_plugin.metrics import seam_score as seam_ratio  # noqa: F401 (re-export)
+from texturenet_plugin.nets.generator import Generator, GeneratorSpec
+from texturenet_plugin.zoo.modelfile import ModelFile, save_model
 
 
 def tiny_generator(scales: int = 3, seed: int = 0, norm: str = "batch",

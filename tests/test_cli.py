@@ -4,11 +4,10 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from helpers import save_tiny_model, seam_ratio
-from texnet_cli.main import cli
+from PIL import Image
 from texnet_cli.app import run
+from texnet_cli.main import cli
 
 
 def texnet(capsys, *argv):
@@ -96,7 +95,7 @@ def test_train_cli_end_to_end_then_fill_by_name(tmp_path, capsys):
     code, out, _ = texnet(capsys, "models", "list", "--json")
     names = {row["name"]: row for row in json.loads(out)}
     assert names["mine"]["where"] == "user" and "pebbles" in names
-    from texturenet_plugin import registry
+    from texturenet_plugin.zoo import local as registry
 
     assert registry.load("mine").meta["training"]["color_weight"] == 7.0
     code, _, _ = texnet(capsys, "fill", "--model", "mine", "--tile", "32x32",

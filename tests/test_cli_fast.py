@@ -14,7 +14,6 @@ import time
 import click
 import pytest
 from click.testing import CliRunner
-
 from texnet_cli import engine_source
 from texnet_cli.main import cli
 
@@ -89,37 +88,41 @@ def test_help_answers_within_half_a_second(argv):
 
 
 def test_engine_source_values_equal_the_imported_ones():
-    from texturenet_plugin import descriptors, style_training, training
+    from texturenet_plugin.train import config as training
+    from texturenet_plugin.train import style_loop as style_training
+    from texturenet_plugin.zoo import descriptor_weights as descriptors
 
-    assert engine_source.dict_keys("texturenet_plugin.descriptors", "DESCRIPTORS") == tuple(
-        descriptors.DESCRIPTORS)
-    assert engine_source.literal("texturenet_plugin.training", "LOSSES") == training.LOSSES
-    assert engine_source.dict_keys("texturenet_plugin.style_training", "STYLE_PRESETS") == \
+    assert engine_source.dict_keys("texturenet_plugin.zoo.descriptor_weights",
+                                   "DESCRIPTORS") == tuple(descriptors.DESCRIPTORS)
+    assert engine_source.literal("texturenet_plugin.train.config", "LOSSES") == training.LOSSES
+    assert engine_source.dict_keys("texturenet_plugin.train.style_loop", "STYLE_PRESETS") == \
         tuple(style_training.STYLE_PRESETS)
     fields = ("iterations", "batch_size", "size", "lr", "descriptor", "color_weight", "loss")
-    read = engine_source.config_presets("texturenet_plugin.training", "PRESETS", fields)
+    read = engine_source.config_presets("texturenet_plugin.train.config", "PRESETS", fields)
     assert read == {name: {f: getattr(config, f) for f in fields}
                     for name, config in training.PRESETS.items()}
 
 
 def test_engine_source_falls_back_to_importing():
-    # texturenet_plugin.fast.PRECISIONS holds torch dtypes, not literals.
-    from texturenet_plugin import fast
+    # texturenet_plugin.runtime.precision.PRECISIONS holds torch dtypes, not literals.
+    from texturenet_plugin.runtime import precision as fast
 
-    assert engine_source.literal("texturenet_plugin.fast", "PRECISIONS") is fast.PRECISIONS
-    read = engine_source.config_presets("texturenet_plugin.fast", "PRECISIONS", ())
+    assert engine_source.literal("texturenet_plugin.runtime.precision",
+                                 "PRECISIONS") is fast.PRECISIONS
+    read = engine_source.config_presets("texturenet_plugin.runtime.precision", "PRECISIONS", ())
     assert set(read) == set(fast.PRECISIONS)
 
 
 def test_torch_free_limits_match_the_engine():
-    from texturenet_plugin import fast, limits
+    from texturenet_plugin import limits
+    from texturenet_plugin.runtime import precision as fast
 
     assert limits.PRECISION_NAMES == tuple(fast.PRECISIONS)
     assert fast.PRECISION_CHOICES == ("auto", *fast.PRECISIONS)
 
 
 def test_train_texture_help_shows_each_presets_settings():
-    from texturenet_plugin.training import PRESETS
+    from texturenet_plugin.train.config import PRESETS
 
     out = CliRunner().invoke(cli, ["train", "texture", "--help"], terminal_width=200).output
     for name, config in PRESETS.items():

@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-
 from texnet_cli import texnet_client as client
 from texnet_cli.app import run
 from texnet_cli.main import cli
 from texnet_cli.plugins_common import engine_path
+
 from texturenet_plugin import limits as engine_limits
-from texturenet_plugin import synthesis
+from texturenet_plugin.synthesis import tile as synthesis
 
 W, H = 48, 32
 

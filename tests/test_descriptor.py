@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from texturenet_plugin import hed_weights, wheel_weights
-from texturenet_plugin.descriptors import load_descriptor
 from texturenet_plugin.errors import DescriptorError
+from texturenet_plugin.zoo import hed_weights, wheel_weights
+from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 
 
 def test_taps_by_name_stop_early_and_have_vgg_shapes():

@@ -4,9 +4,10 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from texturenet_plugin.descriptors import load_descriptor
-from texturenet_plugin.distributed import ddp_state, ddp_train_step, local_config
-from texturenet_plugin.training import TrainConfig, exemplar_grams
+from texturenet_plugin.train.config import TrainConfig
+from texturenet_plugin.train.distributed import ddp_state, ddp_train_step, local_config
+from texturenet_plugin.train.loop import exemplar_grams
+from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 
 TINY = TrainConfig(iterations=2, batch_size=2, size=16, lr=0.05, descriptor="random", scales=3,
                    layers=("relu1_1", "relu2_1"))
@@ -45,7 +46,7 @@ def test_two_process_gloo_training_step_keeps_ranks_in_sync(tmp_path):
 
 
 def test_shards_are_disjoint_and_complete():
-    from texturenet_plugin.distributed import shard
+    from texturenet_plugin.train.distributed import shard
 
     items = [f"img{i}.png" for i in range(7)]
     parts = [shard(items, r, 3) for r in range(3)]
@@ -57,8 +58,8 @@ def test_shards_are_disjoint_and_complete():
 def _stylize_worker(rank: int, world: int, init_file: str, folder: str) -> None:
     from pathlib import Path
 
-    from texturenet_plugin.distributed import stylize_folder
-    from texturenet_plugin.generator import Generator, GeneratorSpec
+    from texturenet_plugin.nets.generator import Generator, GeneratorSpec
+    from texturenet_plugin.train.distributed import stylize_folder
 
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank,
                             world_size=world)

@@ -7,14 +7,20 @@ import pytest
 import torch
 from PIL import Image
 
-from texturenet_plugin.canvas import canvas_texture, scaled_tile, tile_plane_size
-from texturenet_plugin.checkpoint import checkpoint_path, load_checkpoint
-from texturenet_plugin.descriptors import load_descriptor
 from texturenet_plugin.errors import InputError
-from texturenet_plugin.quality import seam_score
-from texturenet_plugin.texture_training import resumed_config
-from texturenet_plugin.training import (TrainConfig, exemplar_factor, exemplar_note, new_state,
-                                        scaled_exemplar, train_texture)
+from texturenet_plugin.metrics import seam_score
+from texturenet_plugin.synthesis.canvas import canvas_texture, scaled_tile, tile_plane_size
+from texturenet_plugin.train.checkpoint import checkpoint_path, load_checkpoint
+from texturenet_plugin.train.config import TrainConfig
+from texturenet_plugin.train.loop import (
+    exemplar_factor,
+    exemplar_note,
+    new_state,
+    scaled_exemplar,
+    train_texture,
+)
+from texturenet_plugin.train.texture import resumed_config
+from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 
 LEGACY = {"exemplar_max_side": 256}  # what model files and checkpoints stored before
 
@@ -107,7 +113,7 @@ def test_cli_tile_scale_and_capped_exemplar_note(tmp_path, capsys):
                           "--size", "64", "--exemplar-scale", "4", "--progress", "none")
     assert code == 0, err
     assert "note: exemplar 280x60 px, learnt at 3.66x" in err and "capped" in err
-    from texturenet_plugin import registry
+    from texturenet_plugin.zoo import local as registry
 
     meta = registry.load("big").meta
     assert meta["training"]["exemplar_scale"] == 4.0

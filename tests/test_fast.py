@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from conftest import randomize_batchnorm
 from helpers import tiny_generator
+
 from texturenet_plugin.errors import InputError
-from texturenet_plugin.fast import FastGenerator, fast_generator, noise_window_nhwc, psnr
-from texturenet_plugin.generator import Generator, GeneratorSpec
-from texturenet_plugin.noise import noise_window, periodic_noise
+from texturenet_plugin.metrics import psnr
+from texturenet_plugin.nets.generator import Generator, GeneratorSpec
+from texturenet_plugin.nets.noise import noise_window, periodic_noise
+from texturenet_plugin.runtime.folded import FastGenerator, fast_generator, noise_window_nhwc
 
 
 @pytest.mark.parametrize("height,width", [(64, 96), (50, 37), (6, 10)])
@@ -79,7 +80,7 @@ def test_float16_needs_cuda():
 
 @pytest.mark.parametrize("shape", [(1, 5, 7, 9), (2, 3, 2, 4)])
 def test_channels_last_circular_pad_matches_f_pad(shape):
-    from texturenet_plugin.fast import pad_circular
+    from texturenet_plugin.runtime.folded import pad_circular
 
     x = torch.rand(shape).contiguous(memory_format=torch.channels_last)
     padded = pad_circular(x, 1)
@@ -109,8 +110,8 @@ def test_content_pyramid_equals_area_resize(height, width):
     """Halvings by 2×2 means (64×96) and odd sizes (area resize) match F.interpolate(area)."""
     from torch.nn import functional as F
 
-    from texturenet_plugin.fast import content_pyramid
-    from texturenet_plugin.generator import scale_sizes
+    from texturenet_plugin.nets.generator import scale_sizes
+    from texturenet_plugin.runtime.folded import content_pyramid
 
     image = torch.rand(1, 3, height, width)
     sizes = scale_sizes(height, width, 4)

@@ -1,4 +1,4 @@
-"""The fast stylizer (texturenet_plugin.fast_style) equals the nn.Module reference."""
+"""The fast stylizer (texturenet_plugin.runtime.instance_norm) equals the nn.Module reference."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import pytest
 import torch
 from test_stylize import photo, tiny_stylizer
 
-from texturenet_plugin.fast import psnr
-from texturenet_plugin.fast_style import FastStylizer, InstanceNormRunner, channel_stats
-from texturenet_plugin.generator import Generator, GeneratorSpec
-from texturenet_plugin.noise import periodic_noise
-from texturenet_plugin.stylize import StylizeOptions, stylize
+from texturenet_plugin.metrics import psnr
+from texturenet_plugin.nets.generator import Generator, GeneratorSpec
+from texturenet_plugin.nets.noise import periodic_noise
+from texturenet_plugin.runtime.instance_norm import FastStylizer, InstanceNormRunner, channel_stats
+from texturenet_plugin.synthesis.stylize import StylizeOptions, stylize
 
 
 @pytest.mark.parametrize("height,width", [(64, 64), (50, 37), (6, 10), (5, 3)])

@@ -7,14 +7,14 @@ import zlib
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from helpers import save_tiny_model, tiny_generator
+from PIL import Image
 from texnet_cli.app import run
 from texnet_cli.main import cli
-from texturenet_plugin.canvas import canvas_texture
-from texturenet_plugin.fill import FillOptions, fill_selection
-from texturenet_plugin.images import Picture, read_picture, write_picture
+
+from texturenet_plugin.io.images import Picture, read_picture, write_picture
+from texturenet_plugin.synthesis.canvas import canvas_texture
+from texturenet_plugin.synthesis.fill import FillOptions, fill_selection
 
 H, W = 40, 56
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from helpers import seam_ratio, seam_ratio_at_phase, tiny_generator
-from texturenet_plugin.generator import Generator, GeneratorSpec, parameter_count, scale_sizes
-from texturenet_plugin.noise import periodic_noise
-from texturenet_plugin.synthesis import sample_tile
+
+from texturenet_plugin.nets.generator import Generator, GeneratorSpec, parameter_count, scale_sizes
+from texturenet_plugin.nets.noise import periodic_noise
+from texturenet_plugin.synthesis.tile import sample_tile
 
 
 @pytest.mark.parametrize("scales", [1, 3, 5, 6])

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-
 from texnet_cli.app import run
 from texnet_cli.main import cli
-from texturenet_plugin.canvas import SCALE_RANGE
+
+from texturenet_plugin.synthesis.canvas import SCALE_RANGE
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1] / "gimp" / "texnet-gimp"
 sys.path.insert(0, str(PLUGIN_DIR))
@@ -145,8 +145,8 @@ def save_tiny_stylizer(path: Path) -> Path:
     """A random 3-scale style model (content channels), enough to exercise the contract."""
     import torch
 
-    from texturenet_plugin.generator import Generator, GeneratorSpec
-    from texturenet_plugin.modelfile import ModelFile, save_model
+    from texturenet_plugin.nets.generator import Generator, GeneratorSpec
+    from texturenet_plugin.zoo.modelfile import ModelFile, save_model
 
     torch.manual_seed(0)
     gen = Generator(GeneratorSpec(scales=3, content_channels=3, norm="instance")).eval()

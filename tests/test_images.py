@@ -10,10 +10,17 @@ import pytest
 import tifffile
 from PIL import Image, ImageCms, ImageOps
 
-from texturenet_plugin import images
 from texturenet_plugin.errors import ImageError
-from texturenet_plugin.images import (Picture, check_output, orient, output_notes, read_picture,
-                                      read_rgb, write_picture)
+from texturenet_plugin.io import images
+from texturenet_plugin.io.images import (
+    Picture,
+    check_output,
+    orient,
+    output_notes,
+    read_picture,
+    read_rgb,
+    write_picture,
+)
 
 SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
@@ -185,7 +192,7 @@ def _filter_row(kind: int, row: bytes, prior: bytes, bpp: int) -> bytes:
 
 @pytest.mark.parametrize("channels, colour", [(2, 4), (3, 2), (4, 6)])
 def test_every_png_filter_decodes_with_libpng_and_the_numpy_fallback(tmp_path, channels, colour):
-    from texturenet_plugin.png16 import decode_png16_numpy, read_png16
+    from texturenet_plugin.io.png import decode_png16_numpy, read_png16
 
     pixels = random_pixels(channels, np.uint16, (10, 6), seed=channels)
     rows = [row.astype(">u2").tobytes() for row in pixels]

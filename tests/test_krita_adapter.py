@@ -15,17 +15,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from helpers import save_tiny_model
+from PIL import Image
 from texnet_cli import plugins_krita
 from texnet_cli.app import run
 from texnet_cli.main import cli
 from texnet_krita.texnet_docker import adapter, plugin
-from texnet_krita.texnet_docker.adapter import (EngineNotFound, Event, ProgressReader, Settings,
-                                                 find_engine)
-from texturenet_plugin import config
-from texturenet_plugin.modelfile import load_model, save_model
+from texnet_krita.texnet_docker.adapter import (
+    EngineNotFound,
+    Event,
+    ProgressReader,
+    Settings,
+    find_engine,
+)
+
+from texturenet_plugin import env as config
+from texturenet_plugin.zoo.modelfile import load_model, save_model
 
 ROOT = Path(__file__).resolve().parents[1]
 

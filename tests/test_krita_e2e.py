@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-
 from texnet_cli.app import run
 from texnet_cli.main import cli
 from texnet_cli.plugins_common import engine_path
-from texturenet_plugin.images import read_picture
+
+from texturenet_plugin.io.images import read_picture
 
 pytestmark = pytest.mark.apps
 
@@ -117,8 +117,8 @@ def _style_model(path: Path) -> Path:
     """A tiny random style model (instance norm, non-trivial affine parameters)."""
     import torch
 
-    from texturenet_plugin.generator import Generator, GeneratorSpec
-    from texturenet_plugin.modelfile import ModelFile, save_model
+    from texturenet_plugin.nets.generator import Generator, GeneratorSpec
+    from texturenet_plugin.zoo.modelfile import ModelFile, save_model
 
     torch.manual_seed(0)
     gen = Generator(GeneratorSpec(scales=3, content_channels=3, norm="instance"))

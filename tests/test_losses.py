@@ -2,8 +2,14 @@ from __future__ import annotations
 
 import torch
 
-from texturenet_plugin.losses import (color_histogram_loss, color_quantiles, content_loss, gram_matrix,
-                                      normalize_gradient, texture_loss)
+from texturenet_plugin.nets.losses import (
+    color_histogram_loss,
+    color_quantiles,
+    content_loss,
+    gram_matrix,
+    normalize_gradient,
+    texture_loss,
+)
 
 
 def test_gram_matrix_by_hand():
@@ -65,7 +71,7 @@ def test_color_histogram_loss_is_zero_for_the_exemplar_and_sees_rare_outliers():
 
 
 def test_sliced_wasserstein_is_zero_for_the_exemplar_and_sees_what_grams_miss():
-    from texturenet_plugin.losses import (
+    from texturenet_plugin.nets.losses import (
         exemplar_features,
         sliced_wasserstein_loss,
         target_grams,
@@ -87,7 +93,7 @@ def test_sliced_wasserstein_is_zero_for_the_exemplar_and_sees_what_grams_miss():
 
 
 def test_sliced_wasserstein_compares_distributions_of_other_sizes_and_has_gradients():
-    from texturenet_plugin.losses import exemplar_features, sliced_wasserstein_loss
+    from texturenet_plugin.nets.losses import exemplar_features, sliced_wasserstein_loss
 
     rng = torch.Generator().manual_seed(1)
     big = torch.randn(1, 8, 40, 40, generator=rng)
@@ -103,7 +109,7 @@ def test_sliced_wasserstein_compares_distributions_of_other_sizes_and_has_gradie
 
 
 def test_range_penalty_is_zero_inside_the_exemplar_range_and_pulls_saturated_pixels_back():
-    from texturenet_plugin.losses import logit_range, range_penalty
+    from texturenet_plugin.nets.losses import logit_range, range_penalty
 
     exemplar = torch.linspace(0.2, 0.8, 32 * 32).view(1, 1, 32, 32).repeat(1, 3, 1, 1)
     bounds = logit_range(exemplar, quantile=0.0, margin=0.02)
@@ -124,7 +130,7 @@ def test_range_penalty_is_zero_inside_the_exemplar_range_and_pulls_saturated_pix
 
 
 def test_range_of_a_selection_ignores_the_pixels_outside_it():
-    from texturenet_plugin.losses import logit_range
+    from texturenet_plugin.nets.losses import logit_range
 
     image = torch.full((1, 3, 8, 8), 0.5)
     image[..., :, 4:] = 0.99  # unselected bright half

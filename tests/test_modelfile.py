@@ -4,11 +4,11 @@ import pickle
 
 import pytest
 import torch
-
 from helpers import save_tiny_model, tiny_generator
+
 from texturenet_plugin.errors import ModelError
-from texturenet_plugin.modelfile import load_model
-from texturenet_plugin.noise import periodic_noise
+from texturenet_plugin.nets.noise import periodic_noise
+from texturenet_plugin.zoo.modelfile import load_model
 
 
 def test_round_trip_gives_the_same_generator(tmp_path):

@@ -10,13 +10,14 @@ from PIL import Image
 from test_stylize import photo, tiny_stylizer
 from texnet_cli.app import run
 from texnet_cli.main import cli
+from texnet_cli.serve_worker import Worker
 
-from texturenet_plugin import fast
 from texturenet_plugin.errors import InputError
-from texturenet_plugin.fast import psnr, resolve_precision
-from texturenet_plugin.stylize import StylizeOptions, stylize
-from texturenet_plugin.synthesis import sample_tile
-from texturenet_plugin.worker import Worker
+from texturenet_plugin.metrics import psnr
+from texturenet_plugin.runtime import precision as fast
+from texturenet_plugin.runtime.precision import resolve_precision
+from texturenet_plugin.synthesis.stylize import StylizeOptions, stylize
+from texturenet_plugin.synthesis.tile import sample_tile
 
 
 def as_float(pixels: np.ndarray) -> torch.Tensor:

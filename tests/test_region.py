@@ -7,13 +7,18 @@ import pytest
 import torch
 from PIL import Image
 
-from texturenet_plugin.descriptor import TEXTURE_LAYERS
-from texturenet_plugin.descriptors import load_descriptor
 from texturenet_plugin.errors import InputError
-from texturenet_plugin.losses import gram_matrix, masked_gram_matrix
-from texturenet_plugin.region import layer_mask, min_side, read_region
-from texturenet_plugin.training import (TrainConfig, check_exemplar, exemplar_colors,
-                                        exemplar_distributions, exemplar_grams)
+from texturenet_plugin.nets.descriptor import TEXTURE_LAYERS
+from texturenet_plugin.nets.losses import gram_matrix, masked_gram_matrix
+from texturenet_plugin.train.config import TrainConfig
+from texturenet_plugin.train.loop import (
+    check_exemplar,
+    exemplar_colors,
+    exemplar_distributions,
+    exemplar_grams,
+)
+from texturenet_plugin.train.region import layer_mask, min_side, read_region
+from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 
 CONFIG = TrainConfig(descriptor="random", color_weight=1.0, loss="gram+swd")
 
@@ -138,7 +143,7 @@ def test_cli_trains_from_a_selection(tmp_path, capsys):
                           str(tmp_path / "sel.png"), "--name", "region", *common)
     assert code == 0, err
     assert "selection 72x80 px, learnt at 1x" in err
-    from texturenet_plugin import registry
+    from texturenet_plugin.zoo import local as registry
 
     meta = registry.load("region").meta
     assert meta["exemplar"]["box"] == [12, 8, 84, 88]

@@ -5,11 +5,10 @@ import subprocess
 import sys
 
 import numpy as np
-from PIL import Image
-
 from helpers import save_tiny_model
+from PIL import Image
 from texnet_cli.cmd_serve import serve_lines
-from texturenet_plugin.worker import Worker
+from texnet_cli.serve_worker import Worker
 
 
 def test_worker_answers_two_requests_and_shuts_down(tmp_path):
@@ -56,8 +55,8 @@ def test_bad_requests_are_answered_and_do_not_stop_the_worker(tmp_path):
 def test_worker_stylizes_with_a_style_model_and_refuses_the_wrong_kind(tmp_path):
     import torch
 
-    from texturenet_plugin.generator import Generator, GeneratorSpec
-    from texturenet_plugin.modelfile import ModelFile, save_model
+    from texturenet_plugin.nets.generator import Generator, GeneratorSpec
+    from texturenet_plugin.zoo.modelfile import ModelFile, save_model
 
     torch.manual_seed(0)
     gen = Generator(GeneratorSpec(scales=3, content_channels=3, norm="instance")).eval()

@@ -13,11 +13,11 @@ from PIL import Image
 from texnet_cli.app import run
 from texnet_cli.main import cli
 
-from texturenet_plugin.descriptors import load_descriptor
-from texturenet_plugin.generator import Generator, GeneratorSpec
-from texturenet_plugin.modelfile import ModelFile, load_model, save_model
-from texturenet_plugin.style_training import ContentPool, StyleConfig, train_style
-from texturenet_plugin.stylize import StylizeOptions, keep_colors, stylize, stylize_file
+from texturenet_plugin.nets.generator import Generator, GeneratorSpec
+from texturenet_plugin.synthesis.stylize import StylizeOptions, keep_colors, stylize, stylize_file
+from texturenet_plugin.train.style_loop import ContentPool, StyleConfig, train_style
+from texturenet_plugin.zoo.descriptor_weights import load_descriptor
+from texturenet_plugin.zoo.modelfile import ModelFile, load_model, save_model
 
 
 def tiny_stylizer(norm: str = "instance", seed: int = 0) -> Generator:
@@ -226,8 +226,8 @@ def test_cli_train_style_errors_and_tiny_run(tmp_path, capsys):
 def test_content_weight_scales_the_content_gradient(normalize):
     """d objective / d image = texture part + α · content part, also after per-layer gradient
     normalisation (where scaling before normalising would cancel α)."""
-    from texturenet_plugin.losses import target_grams
-    from texturenet_plugin.style_training import style_losses
+    from texturenet_plugin.nets.losses import target_grams
+    from texturenet_plugin.train.style_loop import style_losses
 
     torch.manual_seed(0)
     descriptor = load_descriptor("random")

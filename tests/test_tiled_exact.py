@@ -3,12 +3,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from helpers import seam_ratio_at_phase, tiny_generator
-from texturenet_plugin.noise import periodic_noise
-from texturenet_plugin.synthesis import render_windows, sample_tile, to_uint8
+
+from texturenet_plugin.nets.noise import periodic_noise
 from texturenet_plugin.progress import Reporter
-from texturenet_plugin.windowed import WindowEvaluator
+from texturenet_plugin.runtime.windowed import WindowEvaluator
+from texturenet_plugin.synthesis.tile import render_windows, sample_tile, to_uint8
 
 
 @pytest.mark.parametrize("height,width", [(64, 96), (32, 160)])

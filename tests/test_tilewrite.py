@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from texturenet_plugin import tilewrite
-from texturenet_plugin.tilewrite import write_tile
+from texturenet_plugin.io import tilewrite
+from texturenet_plugin.io.tilewrite import write_tile
 
 
 def test_streamed_png_round_trips_exactly(tmp_path, monkeypatch):

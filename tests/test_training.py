@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from texturenet_plugin.checkpoint import checkpoint_path
-from texturenet_plugin.descriptors import load_descriptor
 from texturenet_plugin.errors import Cancelled, InputError
 from texturenet_plugin.progress import Reporter
-from texturenet_plugin.training import TrainConfig, preset, train_texture
+from texturenet_plugin.train.checkpoint import checkpoint_path
+from texturenet_plugin.train.config import TrainConfig, preset
+from texturenet_plugin.train.loop import train_texture
+from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 
 TINY = TrainConfig(iterations=30, batch_size=2, size=32, lr=0.05, lr_decay_start=20,
                    lr_decay_every=5, descriptor="random", scales=3, checkpoint_every=10,
@@ -30,9 +31,9 @@ def test_short_training_lowers_the_texture_loss(tmp_path):
 
 
 def test_the_color_term_moves_the_colour_distribution_towards_the_exemplar():
-    from texturenet_plugin.losses import color_histogram_loss
-    from texturenet_plugin.noise import random_noise
-    from texturenet_plugin.training import exemplar_colors, exemplar_grams, new_state, train_step
+    from texturenet_plugin.nets.losses import color_histogram_loss
+    from texturenet_plugin.nets.noise import random_noise
+    from texturenet_plugin.train.loop import exemplar_colors, exemplar_grams, new_state, train_step
 
     config = TrainConfig(**{**TINY.__dict__, "color_weight": 1e4, "normalize_grads": False,
                             "lr": 0.01})

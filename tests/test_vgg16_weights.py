@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 import torch
 
-from texturenet_plugin import descriptors, vgg16_weights, wheel_weights
 from texturenet_plugin.errors import DescriptorError
-from texturenet_plugin.onnx_tensors import OnnxError, read_tensors
+from texturenet_plugin.io.onnx_tensors import OnnxError, read_tensors
+from texturenet_plugin.zoo import descriptor_weights as descriptors
+from texturenet_plugin.zoo import vgg16_weights, wheel_weights
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402

@@ -3,11 +3,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from helpers import seam_ratio, tiny_generator
-from texturenet_plugin.noise import periodic_noise
-from texturenet_plugin.synthesis import sample_canvas, sample_tile, to_uint8
-from texturenet_plugin.windowed import WindowEvaluator
+
+from texturenet_plugin.nets.noise import periodic_noise
+from texturenet_plugin.runtime.windowed import WindowEvaluator
+from texturenet_plugin.synthesis.tile import sample_canvas, sample_tile, to_uint8
 
 
 @pytest.mark.parametrize("window", [16, 24, 100])

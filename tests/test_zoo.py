@@ -15,15 +15,16 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers import save_tiny_model
-from texturenet_plugin import config, zoo
-from texturenet_plugin.download import DownloadPolicy, TransferInterrupted, download
+from zoo_server import Plan, start_server, stop_server
+
+from texturenet_plugin import env as config
 from texturenet_plugin.errors import Cancelled, DownloadError, InputError, ModelNotFoundError
 from texturenet_plugin.progress import Reporter
-from texturenet_plugin.publish import publish
-from texturenet_plugin.verify import verify_all
-from zoo_server import Plan, start_server, stop_server
+from texturenet_plugin.zoo import cache as zoo
+from texturenet_plugin.zoo.download import DownloadPolicy, TransferInterrupted, download
+from texturenet_plugin.zoo.publish import publish
+from texturenet_plugin.zoo.verify import verify_all
 
 FAST = DownloadPolicy(timeout=2.0, retries=2, backoff=0.01)
 
@@ -188,7 +189,7 @@ def test_cancel_stops_the_download_and_a_later_pull_resumes(server, zoo_folder):
     assert server.requests_for("tiny-a.tnet") == [None, f"bytes={kept}-"]
 
 
-PULL = "from texturenet_plugin import zoo; print(zoo.pull('tiny-a').action)"
+PULL = "from texturenet_plugin.zoo import cache; print(cache.pull('tiny-a').action)"
 
 
 def test_two_processes_pulling_at_once_end_with_one_good_file(server, zoo_folder, texnet_home):
@@ -249,7 +250,7 @@ def test_path_traversal_names_are_refused(name):
 
 
 def test_not_enough_disk_space_is_reported_before_downloading(server, monkeypatch):
-    from texturenet_plugin import download
+    from texturenet_plugin.zoo import download
 
     almost_full = shutil.disk_usage("/")._replace(free=1000)
     monkeypatch.setattr(download.shutil, "disk_usage", lambda _: almost_full)

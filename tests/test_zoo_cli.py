@@ -6,13 +6,13 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from helpers import save_tiny_model
+from PIL import Image
 from texnet_cli.app import run
 from texnet_cli.main import cli
-from texturenet_plugin import config
 from zoo_server import start_server, stop_server
+
+from texturenet_plugin import env as config
 
 
 def texnet(capsys, *argv):

@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from texturenet_plugin import config, index, registry, zoo
-from texturenet_plugin.errors import InputError, ModelNotFoundError
-from texturenet_plugin.index import IndexFormatError, parse_index
-from texturenet_plugin.publish import build_index
 from zoo_server import start_server, stop_server
+
+from texturenet_plugin import env as config
+from texturenet_plugin.errors import InputError, ModelNotFoundError
+from texturenet_plugin.zoo import cache as zoo
+from texturenet_plugin.zoo import index
+from texturenet_plugin.zoo import local as registry
+from texturenet_plugin.zoo.index import IndexFormatError, parse_index
+from texturenet_plugin.zoo.publish import build_index
 
 SHA = "ab" * 32
 GOOD = {"name": "ok", "kind": "texture", "url": "ok.tnet", "sha256": SHA, "bytes": 10}
@@ -91,7 +94,7 @@ def test_unreachable_and_missing_indexes_do_not_block_the_others(tmp_path, monke
     missing = (tmp_path / "nope.json").as_uri()
     monkeypatch.setenv("TEXNET_INDEX", f"{missing},http://127.0.0.1:9/index.json")
     monkeypatch.setenv("TEXNET_OFFLINE", "0")
-    from texturenet_plugin.download import DownloadPolicy
+    from texturenet_plugin.zoo.download import DownloadPolicy
 
     lookup = zoo.remote_models(DownloadPolicy(timeout=1, retries=0))
     assert "pebbles" in lookup.entries

@@ -1,6 +1,6 @@
 """Engine exceptions. Each subclasses a built-in and says what to do next.
 
-``exit_code`` follows the CLI contract (DESIGN.md §5): 1 user/input error, 3 cancelled,
+``exit_code`` follows the CLI contract (docs/design.md §3): 1 user/input error, 3 cancelled,
 4 model/download problem. Fronts translate these once; the engine never exits.
 """
 

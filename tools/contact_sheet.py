@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from texturenet_plugin import registry
-from texturenet_plugin.images import read_rgb
-from texturenet_plugin.synthesis import sample_tile
+from texturenet_plugin.io.images import read_rgb
+from texturenet_plugin.synthesis.tile import sample_tile
+from texturenet_plugin.zoo import local
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "textures"
 GAP = 4
@@ -27,7 +27,7 @@ def labelled(image: Image.Image, text: str) -> Image.Image:
 
 
 def sheet(model_ref: str, samples: int, size: int, exemplar: Path | None = None) -> Image.Image:
-    model = registry.load(model_ref)
+    model = local.load(model_ref)
     gen = model.build()
     exemplar = exemplar or CORPUS / model.meta.get("source", "")
     ex = Image.fromarray((read_rgb(exemplar) * 255 + 0.5).astype(np.uint8))

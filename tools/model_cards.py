@@ -11,8 +11,8 @@ import argparse
 import json
 from pathlib import Path
 
-from texturenet_plugin import registry
-from texturenet_plugin.modelfile import load_model
+from texturenet_plugin.zoo import local
+from texturenet_plugin.zoo.modelfile import load_model
 
 BARS = {"speedup": 500, "diversity": 0.6, "seam_score": 1.2}
 
@@ -186,7 +186,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs"))
     args = parser.parse_args()
     rows = []
-    for path in sorted(registry.bundled_dir().glob("*.tnet")):
+    for path in sorted(local.bundled_dir().glob("*.tnet")):
         model = load_model(path)
         if model.kind != "texture":
             continue

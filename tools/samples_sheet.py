@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from texturenet_plugin import registry
-from texturenet_plugin.synthesis import sample_tile
+from texturenet_plugin.synthesis.tile import sample_tile
+from texturenet_plugin.zoo import local
 
 EXEMPLARS = Path(__file__).resolve().parents[1] / "exemplars"
 
 
 def grid(model_ref: str, samples: int, size: int, columns: int = 4) -> Image.Image:
-    model = registry.load(model_ref)
+    model = local.load(model_ref)
     gen = model.build()
     rows = -(-samples // columns)
     out = Image.new("RGB", ((columns + 1) * size, rows * size), "white")

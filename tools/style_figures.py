@@ -17,10 +17,10 @@ import torch
 from PIL import Image, ImageDraw
 from torch.nn import functional as F
 
-from texturenet_plugin import registry
-from texturenet_plugin.modelfile import load_model
-from texturenet_plugin.style_training import image_tensor
-from texturenet_plugin.stylize import StylizeOptions, stylize
+from texturenet_plugin.synthesis.stylize import StylizeOptions, stylize
+from texturenet_plugin.train.style_loop import image_tensor
+from texturenet_plugin.zoo import local
+from texturenet_plugin.zoo.modelfile import load_model
 
 CONTENT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "content"
 IMAGES = ("skimage_chelsea.png", "TowerBridgeLondon.png", "skimage_astronaut.png")
@@ -57,7 +57,7 @@ def grid(cells: list[list[tuple[Image.Image, str]]], side: int) -> Image.Image:
 
 def style_models() -> list[tuple[str, object]]:
     out = []
-    for path in sorted(registry.bundled_dir().glob("*.tnet")):
+    for path in sorted(local.bundled_dir().glob("*.tnet")):
         model = load_model(path)
         if model.kind == "style":
             out.append((path.stem, model))
@@ -127,9 +127,9 @@ def write_card(name: str, model, folder: Path) -> Path:
 
 
 def compare(paths: list[Path], out: Path, side: int) -> None:
-    from texturenet_plugin.descriptors import load_descriptor
-    from texturenet_plugin.style_training import StyleConfig, style_losses
-    from texturenet_plugin.training import exemplar_grams
+    from texturenet_plugin.train.loop import exemplar_grams
+    from texturenet_plugin.train.style_loop import StyleConfig, style_losses
+    from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 
     models = [load_model(p) for p in paths]
     raw = models[0].meta["training"]

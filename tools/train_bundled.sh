@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 out_dir=${1:-$here/texturenet_plugin/bundled}
 shift || true
 only=" $* "
-runs=$(python -c 'from texturenet_plugin import config; print(config.runs_dir())')
+runs=$(python -c 'from texturenet_plugin import env; print(env.runs_dir())')
 while read -r name file rest; do
   [ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || continue
   title=${rest%%|*}; license=${rest#*|}

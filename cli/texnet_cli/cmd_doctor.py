@@ -9,7 +9,7 @@ import shutil
 
 import click
 
-from texturenet_plugin import __version__, config
+from texturenet_plugin import __version__, env
 
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"  # PyTorch's own index of CPU-only wheels
 
@@ -17,7 +17,7 @@ CPU_INDEX = "https://download.pytorch.org/whl/cpu"  # PyTorch's own index of CPU
 def checks() -> list[tuple[str, str]]:
     import torch
 
-    from texturenet_plugin import descriptors, registry
+    from texturenet_plugin.zoo import descriptor_weights, local
 
     rows = [
         ("texnet", __version__),
@@ -27,12 +27,13 @@ def checks() -> list[tuple[str, str]]:
         *torch_hint(torch),
         ("cpu threads", str(torch.get_num_threads())),
         *path_rows(),
-        ("offline", "yes" if config.offline() else "no"),
+        ("offline", "yes" if env.offline() else "no"),
         ("texnet executable", shutil.which("texnet") or "not on PATH"),
     ]
-    for name in descriptors.DESCRIPTORS:
-        rows.append((f"descriptor {name}", "ok" if descriptors.available(name) else "missing"))
-    rows.append(("models", ", ".join(m.name for m in registry.list_local()) or "none"))
+    for name in descriptor_weights.DESCRIPTORS:
+        state = "ok" if descriptor_weights.available(name) else "missing"
+        rows.append((f"descriptor {name}", state))
+    rows.append(("models", ", ".join(m.name for m in local.list_local()) or "none"))
     rows += plugin_rows()
     return rows
 
@@ -59,21 +60,23 @@ def path_rows() -> list[tuple[str, str]]:
     """Where texnet keeps files (README, Where files go); TEXNET_HOME moves all of them."""
     return [
         ("TEXNET_HOME", os.environ.get("TEXNET_HOME") or "not set (platform folders)"),
-        ("cache", str(config.cache_dir())),
-        ("downloaded models", str(config.models_cache_dir())),
-        ("descriptor weights", str(config.descriptors_dir())),
-        ("user data", str(config.data_dir())),
-        ("your models", str(config.user_models_dir())),
-        ("training runs", str(config.runs_dir())),
-        ("config file", str(config.config_file())),
+        ("cache", str(env.cache_dir())),
+        ("downloaded models", str(env.models_cache_dir())),
+        ("descriptor weights", str(env.descriptors_dir())),
+        ("user data", str(env.data_dir())),
+        ("your models", str(env.user_models_dir())),
+        ("training runs", str(env.runs_dir())),
+        ("config file", str(env.config_file())),
     ]
 
 
 def plugin_rows() -> list[tuple[str, str]]:
     """Where each host plug-in would be installed, and which engine an installed one runs."""
     from .plugins_common import ENGINE_RECORD
-    from .plugins_gimp import PLUGIN_NAME as GIMP_NAME, gimp_plugins_dir
-    from .plugins_krita import PLUGIN_NAME as KRITA_NAME, pykrita_dir
+    from .plugins_gimp import PLUGIN_NAME as GIMP_NAME
+    from .plugins_gimp import gimp_plugins_dir
+    from .plugins_krita import PLUGIN_NAME as KRITA_NAME
+    from .plugins_krita import pykrita_dir
 
     rows = []
     for host, folder in (("gimp", gimp_plugins_dir() / GIMP_NAME),

@@ -4,27 +4,12 @@ from __future__ import annotations
 
 import click
 
-from texturenet_plugin.errors import InputError
 from texturenet_plugin.limits import DEFAULT_MODEL
 
 from .app import App, common_options
 from .fill_options import check_tile_only, image_fill_options
 from .options import IMAGE_PATH, SEED, SIZE
 from .speed_options import speed_options
-
-
-def load_generator(app: App, ref: str | None):
-    """Resolve a model name or path (pulling it when the zoo knows it) and build it."""
-    from texturenet_plugin import registry, zoo  # local imports: keep `--help` fast
-    from texturenet_plugin.device import resolve_device
-
-    reporter = app.reporter()
-    path = zoo.ensure_model(DEFAULT_MODEL if ref is None else ref, reporter)  # "" is refused
-    model = registry.load_model(path)
-    if model.kind != "texture":
-        raise InputError(
-            f"model {model.name or path} is a {model.kind} model; use `texnet stylize`")
-    return model, model.build(resolve_device(app.device))
 
 
 @click.command("fill")
@@ -52,10 +37,11 @@ def fill(app: App, model_ref, tile, output, seed, image, mask, overwrite, precis
         raise click.UsageError("--image and --mask go together")
     import torch
 
-    from texturenet_plugin.canvas import scaled_tile, validate_scale
-    from texturenet_plugin.images import check_output
-    from texturenet_plugin.synthesis import validate_size
-    from texturenet_plugin.tilewrite import write_tile
+    from texturenet_plugin.io.images import check_output
+    from texturenet_plugin.io.tilewrite import write_tile
+    from texturenet_plugin.synthesis.canvas import scaled_tile, validate_scale
+    from texturenet_plugin.synthesis.tile import validate_size
+    from texturenet_plugin.zoo.cache import load_generator
 
     check_output(output, tuple(p for p in (image, mask) if p), overwrite)
     if image is not None:
@@ -68,7 +54,7 @@ def fill(app: App, model_ref, tile, output, seed, image, mask, overwrite, precis
     width, height = tile
     validate_size(width, height)
     validate_scale(scale)
-    _, gen = load_generator(app, model_ref)
+    _, gen = load_generator(model_ref, "texture", app.device, app.reporter())
     with torch.inference_mode():
         pixels = scaled_tile(gen, width, height, seed, scale, app.reporter(), precision)
     write_tile(pixels, output)  # PNG streamed: no second full-size copy

@@ -7,9 +7,9 @@ from pathlib import Path
 import torch
 
 from texturenet_plugin.budget import check_feather
-from texturenet_plugin.canvas import validate_scale
-from texturenet_plugin.fill import FillOptions, fill_selection
-from texturenet_plugin.images import output_notes, read_picture, write_picture
+from texturenet_plugin.io.images import output_notes, read_picture, write_picture
+from texturenet_plugin.synthesis.canvas import validate_scale
+from texturenet_plugin.synthesis.fill import FillOptions, fill_selection
 
 from .app import App
 
@@ -20,7 +20,7 @@ def fill_image(app: App, model_ref: str | None, image: Path, mask: Path, output:
                match_colors: bool = FillOptions.match_colors,
                precision: str = FillOptions.precision) -> None:
     """Read, check everything, load the model, fill, write atomically, announce the result."""
-    from .cmd_fill import load_generator  # cmd_fill imports this module lazily
+    from texturenet_plugin.zoo.cache import load_generator
 
     options = FillOptions(seed, scale, feather, layer_only, match_colors, precision)
     validate_scale(scale)
@@ -32,7 +32,7 @@ def fill_image(app: App, model_ref: str | None, image: Path, mask: Path, output:
     selection_mask = read_picture(mask)
     channels = 4 if layer_only else picture.channels
     notes = output_notes(output, channels, picture.bit_depth)
-    _, gen = load_generator(app, model_ref)
+    _, gen = load_generator(model_ref, "texture", app.device, app.reporter())
     with torch.inference_mode():
         result = fill_selection(gen, picture, selection_mask, options, app.reporter())
     for note in notes + result.notes:

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from texturenet_plugin import config
+from texturenet_plugin import env
 from texturenet_plugin.errors import ModelError
 
 from .app import App, common_options, echo_json
 from .render import emit_json
 
 if TYPE_CHECKING:
-    from texturenet_plugin import registry
+    from texturenet_plugin.zoo import local
 
 
 @click.group("models")
@@ -22,10 +22,10 @@ def models():
     """List, download, inspect and share models."""
 
 
-def describe(entry: registry.LocalModel) -> dict:
+def describe(entry: local.LocalModel) -> dict:
     """One row of `models list`; a file that does not load is listed with kind "broken" and
     its problem (and a warning), so one bad file never hides the others (issue 17, F12)."""
-    from texturenet_plugin.modelfile import load_model
+    from texturenet_plugin.zoo.modelfile import load_model
 
     try:
         model = load_model(entry.path)
@@ -45,14 +45,14 @@ def describe(entry: registry.LocalModel) -> dict:
 
 def remote_rows(local: set[str]) -> list[dict]:
     """Index entries not on this machine (network indexes are skipped when offline)."""
-    from texturenet_plugin import zoo
-    from texturenet_plugin.index import all_indexes
+    from texturenet_plugin.zoo import cache
+    from texturenet_plugin.zoo.index import all_indexes
 
     if len(all_indexes()) == 1:
         click.echo("note: only the bundled models exist today: no public model index is "
                    "published yet. Add one with TEXNET_INDEX=URL or `texnet models index add "
                    "URL` (README, Sharing models).", err=True)
-    lookup = zoo.remote_models()
+    lookup = cache.remote_models()
     for problem in lookup.problems:
         click.echo(f"warning: {problem}", err=True)
     if lookup.skipped:
@@ -70,9 +70,9 @@ def list_models(as_json, remote):
 
     LICENCE is the licence of the model's exemplar (`texnet models info NAME` has the full
     text); README, Licences, says what applies to the images you generate."""
-    from texturenet_plugin import registry
+    from texturenet_plugin.zoo import local
 
-    rows = [describe(entry) for entry in registry.list_local()]
+    rows = [describe(entry) for entry in local.list_local()]
     if remote:
         rows += remote_rows({row["name"] for row in rows})
     if as_json:
@@ -91,9 +91,9 @@ def list_models(as_json, remote):
 @common_options
 def pull(app: App, name, force):
     """Download a model named by an index into the cache (verified, resumable)."""
-    from texturenet_plugin import zoo
+    from texturenet_plugin.zoo import cache
 
-    result = zoo.pull(name, app.reporter(), force=force)
+    result = cache.pull(name, app.reporter(), force=force)
     if result.action == "downloaded":
         app.result(result.path)
     elif app.progress == "json":
@@ -107,29 +107,29 @@ def pull(app: App, name, force):
 @click.argument("name")
 def info(name):
     """Everything stored about a model (JSON); for a model not yet pulled, its index entry."""
-    from texturenet_plugin import registry, zoo
-    from texturenet_plugin.download import sha256_file
-    from texturenet_plugin.modelfile import load_model
+    from texturenet_plugin.zoo import cache, local
+    from texturenet_plugin.zoo.download import sha256_file
+    from texturenet_plugin.zoo.modelfile import load_model
 
-    path = registry.find_local(name)
+    path = local.find_local(name)
     if path is None:
-        entry = zoo.find_entry(name)
+        entry = cache.find_entry(name)
         echo_json(dict(entry.to_dict(), installed=False))
         return
     model = load_model(path)
     meta = {k: v for k, v in model.meta.items() if k != "preview"}
     echo_json({"kind": model.kind, "arch": model.spec.to_dict(), "meta": meta,
                "path": str(path), "installed": True, "bytes": path.stat().st_size,
-               "sha256": sha256_file(path), "record": zoo.read_record(path)})
+               "sha256": sha256_file(path), "record": cache.read_record(path)})
 
 
 @models.command("rm")
 @click.argument("name")
 def rm(name):
     """Remove a downloaded or user-trained model (bundled ones cannot be removed)."""
-    from texturenet_plugin import zoo
+    from texturenet_plugin.zoo import cache
 
-    for path in zoo.remove(name):
+    for path in cache.remove(name):
         click.echo(f"removed {path}", err=True)
 
 
@@ -138,7 +138,7 @@ def rm(name):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report on stdout.")
 def verify(delete, as_json):
     """Re-hash every model on this machine; exit code 4 if corrupt files remain."""
-    from texturenet_plugin.verify import verify_all
+    from texturenet_plugin.zoo.verify import verify_all
 
     checks = verify_all(delete)
     if as_json:
@@ -162,7 +162,7 @@ def verify(delete, as_json):
                    "the index works wherever the folder is served).")
 def publish(folder, base_url):
     """Write FOLDER/index.json for the .tnet files in FOLDER (serve it from any web server)."""
-    from texturenet_plugin.publish import publish as write_index
+    from texturenet_plugin.zoo.publish import publish as write_index
 
     target = write_index(folder, base_url)
     click.echo(str(target))
@@ -177,10 +177,10 @@ def index_group():
 @click.argument("url")
 def index_add(url):
     """Remember an index URL (http://, https:// or file://)."""
-    from texturenet_plugin.index import add_index
+    from texturenet_plugin.zoo.index import add_index
 
     added = add_index(url)
-    click.echo(f"{'added' if added else 'already listed'}: {url} ({config.config_file()})",
+    click.echo(f"{'added' if added else 'already listed'}: {url} ({env.config_file()})",
                err=True)
 
 
@@ -188,17 +188,17 @@ def index_add(url):
 @click.argument("url")
 def index_rm(url):
     """Forget an index URL."""
-    from texturenet_plugin.index import remove_index
+    from texturenet_plugin.zoo.index import remove_index
 
     if not remove_index(url):
-        raise click.ClickException(f"{url} is not in {config.config_file()}")
+        raise click.ClickException(f"{url} is not in {env.config_file()}")
     click.echo(f"removed: {url}", err=True)
 
 
 @index_group.command("list")
 def index_list():
     """Every index in lookup order (bundled, TEXNET_INDEX, config file)."""
-    from texturenet_plugin.index import all_indexes
+    from texturenet_plugin.zoo.index import all_indexes
 
     for url in all_indexes():
         click.echo(url)
@@ -207,8 +207,8 @@ def index_list():
 @models.command("path")
 def path():
     """Where downloaded and user-trained models live."""
-    click.echo(f"cache: {config.models_cache_dir()}")
-    click.echo(f"user:  {config.user_models_dir()}")
+    click.echo(f"cache: {env.models_cache_dir()}")
+    click.echo(f"user:  {env.user_models_dir()}")
 
 
 from .cmd_models_preview import preview  # noqa: E402  (its own module: thumbnails for plug-ins)

@@ -32,7 +32,7 @@ def preview_pixels(model) -> np.ndarray | None:
     if model.kind != "texture":
         return None
     from texturenet_plugin.progress import Reporter
-    from texturenet_plugin.synthesis import sample_tile
+    from texturenet_plugin.synthesis.tile import sample_tile
 
     with torch.inference_mode():
         return sample_tile(model.build("cpu"), SAMPLE_SIDE, SAMPLE_SIDE, 0,
@@ -49,17 +49,17 @@ def preview(names, folder):
     Prints a JSON object {"NAME": "/absolute/DIR/NAME.png", ...} on stdout (style models
     saved without a preview are left out). The GIMP and Krita plug-ins show these thumbnails
     in their model pickers."""
-    from texturenet_plugin import registry
-    from texturenet_plugin.images import write_rgb
+    from texturenet_plugin.io.images import write_rgb
+    from texturenet_plugin.zoo import local
 
-    names = names or tuple(entry.name for entry in registry.list_local())
+    names = names or tuple(entry.name for entry in local.list_local())
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create {folder}: {exc}; pick another --dir") from exc
     written = {}
     for name in names:
-        pixels = preview_pixels(registry.load(registry.validate_name(name)))
+        pixels = preview_pixels(local.load(local.validate_name(name)))
         if pixels is not None:
             written[name] = str(write_rgb(pixels, folder / f"{name}.png").resolve())
     echo_json(written)

@@ -11,7 +11,7 @@ from .app import App, common_options
 from .engine_source import dict_keys
 from .options import SIZE
 
-DESCRIPTORS = dict_keys("texturenet_plugin.descriptors", "DESCRIPTORS")
+DESCRIPTORS = dict_keys("texturenet_plugin.zoo.descriptor_weights", "DESCRIPTORS")
 
 
 @click.command("optimize")
@@ -36,13 +36,14 @@ def optimize(app: App, exemplar, size, seconds, steps, output, descriptor, seed,
     Slow (seconds to minutes) but needs no trained model; the reference that texture networks
     are measured against (paper Fig. 6).
     """
-    from texturenet_plugin.descriptors import load_descriptor
     from texturenet_plugin.device import resolve_device
-    from texturenet_plugin.images import check_output, write_rgb
-    from texturenet_plugin.optimize import optimize_texture
-    from texturenet_plugin.synthesis import to_uint8
-    from texturenet_plugin.texture_training import exemplar_tensor
-    from texturenet_plugin.training import TrainConfig, exemplar_grams
+    from texturenet_plugin.io.images import check_output, write_rgb
+    from texturenet_plugin.synthesis.optimize import optimize_texture
+    from texturenet_plugin.synthesis.tile import to_uint8
+    from texturenet_plugin.train.config import TrainConfig
+    from texturenet_plugin.train.loop import exemplar_grams
+    from texturenet_plugin.train.texture import exemplar_tensor
+    from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 
     check_output(output, (exemplar,))
     width, height = size

@@ -1,7 +1,7 @@
 """``texnet plugins install gimp|krita``: put a host adapter where its application looks.
 
 Each host has an installer ``(dest: Path | None) -> Path`` in INSTALLERS; it copies the
-adapter and records this environment's ``texnet`` beside it (DESIGN.md §1).
+adapter and records this environment's ``texnet`` beside it (docs/design.md §8).
 """
 
 from __future__ import annotations

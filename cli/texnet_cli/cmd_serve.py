@@ -1,7 +1,7 @@
 """``texnet serve``: a warm worker answering JSON-line requests on stdin with JSON lines on stdout.
 
 Models stay loaded between requests, so a second fill pays neither Python/torch start-up nor
-model load. The protocol is documented in :mod:`texturenet_plugin.worker`. Progress events
+model load. The protocol is documented in :mod:`texnet_cli.serve_worker`. Progress events
 (``--progress json``) go to stderr with the request's ``id``; stdout carries only answers.
 """
 
@@ -64,7 +64,7 @@ def serve(app: App, precision, socket_path, idle_exit):
     """Keep models loaded and answer JSON-line requests on stdin (one answer per line on
     stdout) until {"op": "shutdown"} or end of input. --threads applies to the whole worker;
     --precision is the default of requests that name none."""
-    from texturenet_plugin.worker import Worker  # local import: keeps `texnet --help` fast
+    from .serve_worker import Worker  # local import: keeps `texnet --help` fast
 
     if socket_path is not None:
         from .serve_socket import Connection, serve_socket

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from texturenet_plugin.errors import InputError
 from texturenet_plugin.limits import MAX_STRENGTH, StylizeOptions
 
 from .app import App, common_options
@@ -12,18 +11,6 @@ from .options import IMAGE_PATH, SEED
 from .speed_options import speed_options
 
 DEFAULTS = StylizeOptions()
-
-
-def load_style_generator(app: App, ref: str):
-    """Resolve a model name or path and build it; refuse texture models."""
-    from texturenet_plugin import registry, zoo
-    from texturenet_plugin.device import resolve_device
-
-    path = zoo.ensure_model(ref, app.reporter())
-    model = registry.load_model(path)
-    if model.kind != "style":
-        raise InputError(f"model {model.name or path} is a {model.kind} model; use `texnet fill`")
-    return model.build(resolve_device(app.device))
 
 
 @click.command("stylize")
@@ -47,12 +34,13 @@ def load_style_generator(app: App, ref: str):
 def stylize(app: App, source, model_ref, output, strength, keep_colors, mask, seed,
             max_pass_side, overwrite, precision):
     """Render the image IN in the style of a style model; the output has IN's exact size."""
-    from texturenet_plugin.images import check_output
-    from texturenet_plugin.stylize import stylize_file
+    from texturenet_plugin.io.images import check_output
+    from texturenet_plugin.synthesis.stylize import stylize_file
+    from texturenet_plugin.zoo.cache import load_generator
 
     check_output(output, tuple(p for p in (source, mask) if p), overwrite)
     options = StylizeOptions(strength=strength, seed=seed, keep_colors=keep_colors,
                              max_pass_side=max_pass_side, precision=precision).validate()
-    gen = load_style_generator(app, model_ref)
+    _, gen = load_generator(model_ref, "style", app.device, app.reporter())
     stylize_file(gen, source, output, options, mask, app.reporter())
     app.result(output)

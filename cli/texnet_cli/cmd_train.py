@@ -9,8 +9,8 @@ import click
 from .app import App, common_options
 from .engine_source import config_presets, dict_keys, literal
 
-TRAINING = "texturenet_plugin.training"
-DESCRIPTORS = dict_keys("texturenet_plugin.descriptors", "DESCRIPTORS")
+TRAINING = "texturenet_plugin.train.config"
+DESCRIPTORS = dict_keys("texturenet_plugin.zoo.descriptor_weights", "DESCRIPTORS")
 LOSSES = literal(TRAINING, "LOSSES")
 SCALE_LOW, SCALE_HIGH = literal(TRAINING, "EXEMPLAR_SCALE_RANGE")
 MAX_SIDE = literal(TRAINING, "EXEMPLAR_MAX_SIDE")
@@ -34,7 +34,7 @@ def _duration(seconds: float) -> str:
 
 def presets_epilog() -> str:
     """The preset table of `texnet train texture --help`, from training.PRESETS."""
-    lines = ["Presets (values from texturenet_plugin/training.py; cost: a rough estimate "
+    lines = ["Presets (values from texturenet_plugin/train/loop.py; cost: a rough estimate "
              "for 2 CPU cores, scaled from the cpu preset's measured 0.4 s/iteration; a GPU "
              "is far faster):", "", "\b"]
     for name, p in PRESETS.items():
@@ -99,8 +99,8 @@ def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterati
     """Train a texture generator from EXEMPLAR (Ctrl-C saves a checkpoint; --resume continues)."""
     from texturenet_plugin.budget import check_training
     from texturenet_plugin.device import resolve_device
-    from texturenet_plugin.texture_training import ModelCard, train_texture_model
-    from texturenet_plugin.training import preset
+    from texturenet_plugin.train.config import preset
+    from texturenet_plugin.train.texture import ModelCard, train_texture_model
 
     config = preset(preset_name, descriptor=descriptor, iterations=iterations,
                     batch_size=batch_size, size=size, lr=lr, checkpoint_every=checkpoint_every,

@@ -11,8 +11,8 @@ from texturenet_plugin.limits import NORMS
 from .app import App, common_options
 from .engine_source import dict_keys
 
-DESCRIPTORS = dict_keys("texturenet_plugin.descriptors", "DESCRIPTORS")
-STYLE_PRESETS = dict_keys("texturenet_plugin.style_training", "STYLE_PRESETS")
+DESCRIPTORS = dict_keys("texturenet_plugin.zoo.descriptor_weights", "DESCRIPTORS")
+STYLE_PRESETS = dict_keys("texturenet_plugin.train.style_loop", "STYLE_PRESETS")
 
 
 @click.command("style")
@@ -51,9 +51,9 @@ def train_style(app: App, style, content_dir, name, content_weight, style_size, 
     """Train a stylizer for the painting STYLE (Ctrl-C saves a checkpoint; --resume continues)."""
     from texturenet_plugin.budget import check_training
     from texturenet_plugin.device import resolve_device
-    from texturenet_plugin.style_model import train_style_model
-    from texturenet_plugin.style_training import style_preset
-    from texturenet_plugin.texture_training import ModelCard
+    from texturenet_plugin.train.style import train_style_model
+    from texturenet_plugin.train.style_loop import style_preset
+    from texturenet_plugin.train.texture import ModelCard
 
     if resume and restart:
         raise click.UsageError("--resume and --restart exclude each other")

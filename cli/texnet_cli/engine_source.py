@@ -1,7 +1,8 @@
 """Constants of engine modules that import torch, read from their source text without running it.
 
 Option choices and the preset table of `texnet train texture --help` come from
-``texturenet_plugin.descriptors`` and ``texturenet_plugin.training``, which import torch (1-5 s).
+``texturenet_plugin.zoo.descriptor_weights`` and ``texturenet_plugin.train.config``, which
+import torch (1-5 s).
 Their values are plain literals, so this module parses the module's source with :mod:`ast` and
 evaluates only literals: help stays instant and each value keeps its one home in the engine.
 Anything that is not a literal falls back to importing the module (correct, only slower);

@@ -1,5 +1,5 @@
 """What every host plug-in installer shares: which ``texnet`` to record, and copying a plug-in
-folder into place (DESIGN.md §1: the adapter finds the engine through the recorded path)."""
+folder into place (docs/design.md §8: the adapter finds the engine through the recorded path)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Progress renderers for the CLI: a bar for people, JSON lines for plug-ins (DESIGN.md §5).
+"""Progress renderers for the CLI: a bar for people, JSON lines for plug-ins (docs/design.md §3).
 
 Everything goes to stderr; stdout stays free for data.
 """

@@ -54,8 +54,8 @@ def texnet(*args, input: str | None = None, timeout: float = 120, env=None) -> O
 
 def payload(kind: str = "texture", scales: int = 3) -> dict:
     """A valid model payload to damage, as ``torch.save`` would store it."""
-    from texturenet_plugin.generator import Generator, GeneratorSpec
-    from texturenet_plugin.modelfile import ModelFile, to_payload
+    from texturenet_plugin.nets.generator import Generator, GeneratorSpec
+    from texturenet_plugin.zoo.modelfile import ModelFile, to_payload
 
     gen = (tiny_generator(scales) if kind == "texture"
            else Generator(GeneratorSpec(scales=scales, content_channels=3, norm="instance")))

@@ -12,10 +12,10 @@ import torch
 from helpers import save_tiny_model
 from probe import payload
 from texnet_cli.cmd_serve import serve_lines
+from texnet_cli.serve_worker import Worker
 
 from texturenet_plugin.errors import ModelError
-from texturenet_plugin.modelfile import from_payload
-from texturenet_plugin.worker import Worker
+from texturenet_plugin.zoo.modelfile import from_payload
 
 ODD_VALUES = [None, True, False, 0, -1, 1, 2**31, 2**64, -(2**70), 1e400, -1e400, 0.5, "",
               "x", "512x512", "0x0", "99999999x99999999", [], [1], [1, 2], [1e400, 5],

@@ -17,7 +17,7 @@ from texnet_cli.main import cli
 from zoo_server import start_server, stop_server
 
 from texturenet_plugin.errors import ModelError
-from texturenet_plugin.modelfile import load_model
+from texturenet_plugin.zoo.modelfile import load_model
 
 
 def damaged(**changes) -> dict:
@@ -122,7 +122,7 @@ def test_an_empty_model_name_is_refused_not_the_default(tmp_path, capsys):
 
 
 def test_bundled_models_pass_the_validation():
-    from texturenet_plugin import registry
+    from texturenet_plugin.zoo import local as registry
 
     for entry in registry.list_local():
         assert load_model(entry.path).kind in ("texture", "style")

@@ -129,7 +129,7 @@ def test_pulling_a_bundled_model_does_not_say_wrote(capsys):
 
 def test_the_bomb_message_is_grammatical(tmp_path, capsys):
     from texturenet_plugin.errors import ImageError
-    from texturenet_plugin.images import read_picture
+    from texturenet_plugin.io.images import read_picture
 
     bomb = tmp_path / "bomb.png"
     Image.new("L", (1, 1)).save(bomb)

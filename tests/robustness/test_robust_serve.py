@@ -14,8 +14,7 @@ from helpers import save_tiny_model
 from probe import PEAK_LIMIT, TEXNET, payload, request_lines, texnet, write_payload
 from texnet_cli.cmd_serve import serve_lines
 from texnet_cli.serve_guard import Session
-
-from texturenet_plugin.worker import Worker
+from texnet_cli.serve_worker import Worker
 
 posix = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 

@@ -46,7 +46,7 @@ def test_f17_nan_feather_is_bad_input_not_an_internal_error(picture, tmp_path):
 def test_f6_huge_canvas_box_is_refused_by_the_engine_before_allocating():
     from helpers import tiny_generator
 
-    from texturenet_plugin.synthesis import sample_canvas
+    from texturenet_plugin.synthesis.tile import sample_canvas
 
     with pytest.raises(InputError, match="fill it in pieces"):
         sample_canvas(tiny_generator(), (0, 0, 100_000, 100_000))
@@ -79,7 +79,9 @@ def test_seeds_beyond_32_bits_are_refused_not_wrapped(tmp_path, seed):
 
 
 def test_budget_limits_match_the_modules_that_use_them():
-    from texturenet_plugin import canvas, images, synthesis
+    from texturenet_plugin.io import images
+    from texturenet_plugin.synthesis import canvas
+    from texturenet_plugin.synthesis import tile as synthesis
 
     assert budget.PLANE_BAND_ROWS == canvas.PLANE_BAND_ROWS
     assert budget.MAX_CANVAS_PIXELS == images.MAX_PIXELS

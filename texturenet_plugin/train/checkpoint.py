@@ -1,0 +1,75 @@
+"""Training checkpoints: ``run_dir/checkpoint.pt``, written atomically, read weights-only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from ..errors import InputError, ModelError
+from ..io.atomic import atomic_file
+
+CHECKPOINT = "checkpoint.pt"
+# Settings that may change between a run and its resumption without invalidating it.
+RESUMABLE_CHANGES = {"iterations", "checkpoint_every"}
+# Settings added after checkpoints existed: a checkpoint without one was made with this value.
+LEGACY_DEFAULTS = {"exemplar_scale": 1.0}
+
+
+def checkpoint_path(run_dir: Path) -> Path:
+    return Path(run_dir) / CHECKPOINT
+
+
+def save_checkpoint(run_dir: Path, state, config) -> Path:
+    path = checkpoint_path(run_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "iteration": state.iteration,
+        "generator": state.generator.state_dict(),
+        "optimizer": state.optimizer.state_dict(),
+        "rng": state.rng.get_state(),
+        "history": list(state.history),
+        "seconds": state.seconds,
+        "config": config.to_dict(),
+    }
+    with atomic_file(path) as handle:
+        torch.save(payload, handle)
+    return path
+
+
+def load_checkpoint(run_dir: Path, state, config) -> None:
+    """Restore ``state`` in place; refuse a checkpoint made with different settings."""
+    path = checkpoint_path(run_dir)
+    if not path.is_file():
+        raise InputError(f"--resume: no checkpoint at {path}; start without --resume")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ModelError(f"checkpoint {path} is unreadable ({exc}); delete it to start over") from exc
+    _check_compatible(payload["config"], config.to_dict(), path)
+    state.generator.load_state_dict(payload["generator"])
+    state.optimizer.load_state_dict(payload["optimizer"])
+    state.rng.set_state(payload["rng"])
+    state.iteration = int(payload["iteration"])
+    state.history = list(payload["history"])
+    state.seconds = float(payload.get("seconds", 0.0))
+
+
+def saved_config(run_dir: Path) -> dict | None:
+    """The settings dict of ``run_dir``'s checkpoint, or None when there is none readable
+    (:func:`load_checkpoint` then says why)."""
+    try:
+        return dict(torch.load(checkpoint_path(run_dir), map_location="cpu",
+                               weights_only=True)["config"])
+    except Exception:
+        return None
+
+
+def _check_compatible(saved: dict, current: dict, path: Path) -> None:
+    for key, value in current.items():
+        if key in RESUMABLE_CHANGES or saved.get(key, LEGACY_DEFAULTS.get(key)) == value:
+            continue
+        raise InputError(
+            f"--resume: checkpoint {path} was made with {key}={saved.get(key)!r}, "
+            f"now {key}={value!r}; use the same settings or start a new run"
+        )

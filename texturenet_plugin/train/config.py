@@ -1,0 +1,110 @@
+"""Training settings: every default of texture training, the limits the CLI shows, the presets.
+
+The CLI reads ``LOSSES``, ``EXEMPLAR_SCALE_RANGE``, ``EXEMPLAR_MAX_SIDE`` and ``PRESETS`` from
+this file's source without importing torch (``texnet_cli.engine_source``): keep them literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+from ..errors import InputError
+from ..nets.descriptor import TEXTURE_LAYERS
+
+LOSSES = ("gram", "swd", "gram+swd")
+# --exemplar-scale: the model learns texture elements this many times their size in the
+# exemplar (1 = the exemplar's own pixel scale; 2 = twice as large).
+EXEMPLAR_SCALE_RANGE = (0.25, 4.0)
+EXEMPLAR_MAX_SIDE = 1024  # default cap on the exemplar's longer side (TrainConfig)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every training default lives here; the CLI shows these values, never restates them."""
+
+    iterations: int = 2000
+    batch_size: int = 16
+    size: int = 256  # side of the generated training samples
+    lr: float = 0.1
+    lr_decay_start: int = 1000  # ×lr_decay here and every lr_decay_every iterations after
+    lr_decay_every: int = 200
+    lr_decay: float = 0.7
+    exemplar_scale: float = 1.0  # element size learnt ÷ element size in the exemplar
+    # Cap on the exemplar's longer side after exemplar_scale (memory and time of the descriptor
+    # pass); larger ones are downscaled to it and the trainer says so (exemplar_factor). Models
+    # and checkpoints from before exemplar_scale existed stored 256 here, which reproduces them.
+    exemplar_max_side: int = EXEMPLAR_MAX_SIDE
+    descriptor: str = "vgg16"  # ImageNet, offline (zoo/descriptor_weights); "vgg19" downloads
+    pool: str = "max"
+    layers: tuple[str, ...] = TEXTURE_LAYERS
+    normalize_grads: bool = True  # the authors' per-layer gradient normalisation
+    scales: int = 6
+    norm: str = "batch"
+    output: str = "sigmoid"  # generator output map: "sigmoid" or "linear" (nets/generator.py)
+    # Weight of the sliced colour-histogram loss (losses.color_histogram_loss), applied to its
+    # normalised pixel gradient: each Gram layer's normalised gradient reaches the pixels with
+    # an L1 mass of ~200-800 (128² samples, vgg16-hed), so 300 makes it pull like one layer.
+    color_weight: float = 0.0
+    # The texture term: "gram" (the paper's eq. 5), "swd" (sliced Wasserstein on the same
+    # taps, losses.sliced_wasserstein_loss) or "gram+swd" (both, each layer's gradient
+    # normalised on its own). The reported loss is always the Gram loss, the quality judge.
+    loss: str = "gram"
+    # Weight of the logit-range hinge (losses.range_penalty; sigmoid output only): pixels
+    # beyond the exemplar's colour range cost their squared logit excess, summed per sample.
+    range_weight: float = 0.0
+    checkpoint_every: int = 50
+    seed: int = 0
+
+    def validate(self) -> "TrainConfig":
+        checks = {
+            "iterations": self.iterations >= 1,
+            "batch_size": self.batch_size >= 1,
+            "size": 2**self.scales <= self.size <= 2048,  # BatchNorm needs >1 cell at the top
+            "lr": self.lr > 0,
+            "checkpoint_every": self.checkpoint_every >= 1,
+            "color_weight": self.color_weight >= 0,
+            "loss": self.loss in LOSSES,
+            "range_weight": self.range_weight >= 0,
+            "exemplar_scale": (EXEMPLAR_SCALE_RANGE[0] <= self.exemplar_scale
+                               <= EXEMPLAR_SCALE_RANGE[1]),
+            "exemplar_max_side": self.exemplar_max_side >= 16,
+        }
+        bad = [k for k, ok in checks.items() if not ok]
+        if bad:
+            raise InputError(f"invalid training setting {bad[0]}={getattr(self, bad[0])!r}")
+        return self
+
+    def lr_at(self, iteration: int) -> float:
+        if iteration < self.lr_decay_start:
+            return self.lr
+        steps = 1 + (iteration - self.lr_decay_start) // self.lr_decay_every
+        return self.lr * self.lr_decay**steps
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["layers"] = list(self.layers)
+        return data
+
+
+PRESETS: dict[str, TrainConfig] = {
+    # The paper's schedule (§4). Hours on a CPU; 237 s on one H100 (session 3, pebbles).
+    "paper": TrainConfig(),
+    # Tuned for a 2-core CPU: smaller samples and batches, more iterations at a lower rate.
+    # See docs/training-notes.md for the experiments behind these numbers.
+    "cpu": TrainConfig(
+        iterations=1000, batch_size=4, size=128, lr=0.05, lr_decay_start=600,
+        lr_decay_every=100, lr_decay=0.7, checkpoint_every=50,
+        color_weight=300.0, range_weight=1.0,
+    ),
+    # Half the cpu preset's cost: the same final learning rate reached twice as fast.
+    "quick": TrainConfig(
+        iterations=500, batch_size=4, size=128, lr=0.05, lr_decay_start=250,
+        lr_decay_every=50, lr_decay=0.7, checkpoint_every=50, range_weight=1.0,
+    ),
+}
+
+
+def preset(name: str, **overrides) -> TrainConfig:
+    if name not in PRESETS:
+        raise InputError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return replace(PRESETS[name], **{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,314 @@
+"""Training a stylization generator g(y, z) (paper §3.3): texture loss against one painting
+plus α · content loss (relu4_2) against the input photo, on random crops of a content pool.
+
+The loop, checkpoints and resume are those of :mod:`.loop` / :mod:`.checkpoint`
+(``TrainState``, ``save_checkpoint``, ``load_checkpoint``); this module adds the content pool,
+the content term, preview images of fixed validation content and BatchNorm calibration on
+content. Departures from the paper, named here:
+- Instance normalisation (the authors' follow-up, arXiv 1607.08022) is the default; ``norm=
+  "batch"`` gives the paper's network. docs/stylization.md compares the two.
+- The content loss is a mean over elements (see :func:`..nets.losses.content_loss`), and, like the
+  texture layers, its gradient is normalised per layer (the authors' code), so α weighs the
+  content layer against each texture layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from ..errors import InputError
+from ..io.images import read_rgb, save_atomic
+from ..nets.descriptor import CONTENT_LAYERS, Descriptor
+from ..nets.generator import Generator, GeneratorSpec
+from ..nets.losses import content_loss, normalize_gradient, texture_loss
+from ..nets.noise import random_noise
+from ..progress import Reporter
+from .config import TrainConfig
+from .loop import TrainState, prepare_run, run_loop
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
+PREVIEW_IMAGES = 3  # the first images of the (sorted) pool are the fixed validation content
+LOG = "log.csv"
+
+
+@dataclass(frozen=True)
+class StyleConfig(TrainConfig):
+    """Every stylization-training default lives here. ``exemplar_max_side`` is the style size:
+    the painting is downscaled to it before its Grams are taken (smaller = larger strokes)."""
+
+    # α, applied after per-layer gradient normalisation. With the ImageNet vgg16 each texture
+    # layer's normalised gradient reaches the pixels of a 128² crop with an L1 mass of
+    # 310 / 1470 / 4660 / 7180 / 6070 (relu1_1 … relu5_1, 19.7k together) and relu4_2's with
+    # 12.4k per unit α (docs/stylization.md, session 4). α = 10 (tuned on vgg16-hed, whose
+    # layers pull ~10× weaker) let the content win 6:1 and the stylizer copied the photo; 3 puts
+    # content and style near 2:1. The shipped stylizers use it.
+    content_weight: float = 3.0
+    content_layers: tuple[str, ...] = CONTENT_LAYERS
+    norm: str = "instance"
+    scales: int = 5  # the paper's K for stylization; sizes must be multiples of 16 inside
+    preview_every: int = 50
+    preview_size: int = 192  # side of each validation image in the preview strip
+
+    def validate(self) -> StyleConfig:
+        super().validate()
+        if not self.content_weight >= 0:
+            raise InputError(f"invalid training setting content_weight={self.content_weight!r}")
+        if self.preview_every < 1 or self.preview_size < 2**self.scales:
+            raise InputError("invalid training setting preview_every/preview_size")
+        return self
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["layers"], data["content_layers"] = list(self.layers), list(self.content_layers)
+        return data
+
+
+STYLE_PRESETS: dict[str, StyleConfig] = {
+    # The paper's schedule (§4): 2000 iterations of 16 crops of 256². Hours on a GPU-less machine.
+    "paper": StyleConfig(exemplar_max_side=512),
+    # Measured on the 2-core CPU of this project: see docs/stylization.md for the cost.
+    "cpu": StyleConfig(
+        iterations=400, batch_size=4, size=128, lr=0.05, lr_decay_start=250, lr_decay_every=50,
+        lr_decay=0.7, exemplar_max_side=256, checkpoint_every=25,
+        preview_every=50,
+    ),
+}
+
+
+def style_preset(name: str, **overrides) -> StyleConfig:
+    if name not in STYLE_PRESETS:
+        raise InputError(f"unknown preset {name!r}; choose one of {', '.join(STYLE_PRESETS)}")
+    return replace(STYLE_PRESETS[name], **{k: v for k, v in overrides.items() if v is not None})
+
+
+def image_tensor(path: str | Path) -> torch.Tensor:
+    """(3, H, W) float in [0, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(read_rgb(path))).permute(2, 0, 1)
+
+
+def resize_short_side(image: torch.Tensor, side: int) -> torch.Tensor:
+    """(3, H, W) -> (3, h, w) with min(h, w) == side, only ever downscaling."""
+    h, w = image.shape[-2:]
+    if min(h, w) <= side:
+        return image
+    scale = side / min(h, w)
+    size = (max(side, round(h * scale)), max(side, round(w * scale)))
+    return F.interpolate(image[None], size=size, mode="area")[0]
+
+
+@dataclass
+class ContentPool:
+    """Natural images for content, each stored with its short side at most 2 × crop size."""
+
+    images: list[torch.Tensor]
+    names: list[str]
+
+    @classmethod
+    def from_dir(cls, folder: str | Path, crop: int) -> ContentPool:
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise InputError(f"--content {folder} is not a folder of images")
+        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not files:
+            raise InputError(f"--content {folder} holds no images ({', '.join(IMAGE_SUFFIXES)})")
+        images = [resize_short_side(image_tensor(p), 2 * crop) for p in files]
+        small = [p.name for p, im in zip(files, images) if min(im.shape[-2:]) < crop]
+        if small:
+            raise InputError(f"content images smaller than the {crop}px crop: {small[:3]}")
+        return cls(images, [p.name for p in files])
+
+    def batch(self, n: int, size: int, rng: torch.Generator) -> torch.Tensor:
+        """(n, 3, size, size): a random square crop of side in [size, short side] of a random
+        image, resized to ``size`` (scale augmentation), flipped left-right half the time."""
+        crops = []
+        for _ in range(n):
+            image = self.images[int(torch.randint(len(self.images), (1,), generator=rng))]
+            h, w = image.shape[-2:]
+            side = int(torch.randint(size, min(h, w) + 1, (1,), generator=rng))
+            top = int(torch.randint(h - side + 1, (1,), generator=rng))
+            left = int(torch.randint(w - side + 1, (1,), generator=rng))
+            crop = image[None, :, top:top + side, left:left + side]
+            if side != size:
+                crop = F.interpolate(crop, size=(size, size), mode="area")
+            if bool(torch.rand(1, generator=rng) < 0.5):
+                crop = crop.flip(-1)
+            crops.append(crop)
+        return torch.cat(crops)
+
+    def validation(self, size: int, count: int = PREVIEW_IMAGES) -> torch.Tensor:
+        """(count, 3, size, size): centre squares of the first images, fixed for a run."""
+        out = []
+        for image in self.images[:count]:
+            h, w = image.shape[-2:]
+            side = min(h, w)
+            top, left = (h - side) // 2, (w - side) // 2
+            square = image[None, :, top:top + side, left:left + side]
+            out.append(F.interpolate(square, size=(size, size), mode="area"))
+        return torch.cat(out)
+
+
+def new_style_state(config: StyleConfig, device: torch.device) -> TrainState:
+    torch.manual_seed(config.seed)
+    spec = GeneratorSpec(scales=config.scales, content_channels=3, norm=config.norm,
+                         output=config.output)
+    gen = Generator(spec).to(device)
+    opt = torch.optim.Adam(gen.parameters(), lr=config.lr)
+    return TrainState(gen, opt, torch.Generator().manual_seed(config.seed))
+
+
+class _ScaleGradient(torch.autograd.Function):
+    """Identity forward; backward multiplies the gradient by ``scale``."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, scale: float) -> torch.Tensor:
+        ctx.scale = scale
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        return grad * ctx.scale, None
+
+
+def style_losses(descriptor: Descriptor, images: torch.Tensor, content: torch.Tensor,
+                 grams: dict, config: StyleConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per-sample (B,) texture loss, content loss and the objective to minimise.
+
+    With per-layer gradient normalisation α must scale the content gradient *after* it is
+    normalised (as in the authors' code), otherwise the normalisation cancels it; the objective
+    then carries α in its backward pass only. Without normalisation it is texture + α·content.
+    """
+    layers = tuple(dict.fromkeys(config.layers + config.content_layers))
+    features = descriptor(images, layers)
+    with torch.no_grad():
+        targets = descriptor(content, config.content_layers)
+    style = texture_loss({k: features[k] for k in config.layers}, grams,
+                         normalize_grads=config.normalize_grads)
+    if not config.normalize_grads:
+        cont = content_loss({k: features[k] for k in config.content_layers}, targets)
+        return style, cont, style + config.content_weight * cont
+    # Backward runs outside-in: the gradient is normalised first, then scaled by α. (The other
+    # nesting scales first and the normalisation cancels α: that was a bug until 2026-11-25.)
+    weighted = {k: normalize_gradient(_ScaleGradient.apply(features[k], config.content_weight))
+                for k in config.content_layers}
+    cont = content_loss(weighted, targets)
+    return style, cont, style + cont
+
+
+def style_step(state: TrainState, descriptor: Descriptor, grams: dict, pool: ContentPool,
+               config: StyleConfig) -> tuple[float, float]:
+    """One Adam step on fresh crops and noise; returns the batch's (texture, content) loss."""
+    for group in state.optimizer.param_groups:
+        group["lr"] = config.lr_at(state.iteration)
+    device = next(state.generator.parameters()).device
+    content = pool.batch(config.batch_size, config.size, state.rng).to(device)
+    noise = random_noise(config.batch_size, config.size, config.size, config.scales,
+                         generator=state.rng, device=device)
+    state.generator.train()
+    images = state.generator(noise, content)
+    style, cont, objective = style_losses(descriptor, images, content, grams, config)
+    loss = objective.mean()
+    state.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    state.optimizer.step()
+    state.iteration += 1
+    return float(style.detach().mean()), float(cont.detach().mean())
+
+
+def train_style(style: torch.Tensor, pool: ContentPool, descriptor: Descriptor,
+                config: StyleConfig, run_dir: Path, reporter: Reporter | None = None,
+                resume: bool = False, device: torch.device | str = "cpu") -> TrainState:
+    """Train (or resume) until ``config.iterations``; checkpoints, ``log.csv`` and preview
+    strips (``preview-<iteration>.png``) go into ``run_dir``. ``style`` is (3, H, W) in [0, 1]."""
+    reporter, device = reporter or Reporter(), torch.device(device)
+    descriptor, grams, state = prepare_run(config, descriptor, style, run_dir, resume, device,
+                                           new_style_state)
+    validation = pool.validation(config.preview_size)
+    last: list[tuple[float, float]] = []
+
+    def step() -> float:
+        last[:] = [style_step(state, descriptor, grams, pool, config)]
+        return last[0][0] + config.content_weight * last[0][1]
+
+    def after_step() -> None:
+        _log(run_dir, state, last[0])
+        _report(reporter, state, config, last[0])
+        if state.iteration % config.preview_every == 0:
+            save_preview(state.generator, validation,
+                         run_dir / f"preview-{state.iteration:05d}.png")
+
+    run_loop(state, config, run_dir, reporter, step, after_step)
+    calibrate_batchnorm_on_content(state.generator, pool, config, device)
+    return state
+
+
+def _log(run_dir: Path, state: TrainState, losses: tuple[float, float]) -> None:
+    path = Path(run_dir) / LOG
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists()
+    with open(path, "a", encoding="utf-8") as log:
+        if new:
+            log.write("iteration,texture_loss,content_loss,seconds\n")
+        log.write(f"{state.iteration},{losses[0]:.6g},{losses[1]:.6g},{state.seconds:.2f}\n")
+
+
+def _report(reporter: Reporter, state: TrainState, config: StyleConfig, losses) -> None:
+    reporter.report(
+        "train", state.iteration, config.iterations,
+        f"texture {losses[0]:.4g} content {losses[1]:.4g}",
+        loss=state.history[-1], texture_loss=losses[0], content_loss=losses[1],
+        lr=config.lr_at(state.iteration - 1), seconds=state.seconds,
+    )
+
+
+@torch.no_grad()
+def stylize_batch(gen: Generator, content: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """(B, 3, H, W) -> (B, 3, H, W), H and W multiples of the generator's lattice; eval mode."""
+    was_training = gen.training
+    gen.eval()
+    b, _, h, w = content.shape
+    rng = torch.Generator().manual_seed(seed)
+    noise = random_noise(b, h, w, gen.spec.scales, generator=rng, device=content.device)
+    out = gen(noise, content)
+    gen.train(was_training)
+    return out
+
+
+def save_preview(gen: Generator, validation: torch.Tensor, path: Path) -> Path:
+    """Validation content (top row) above its stylization (bottom row), one PNG."""
+    from PIL import Image
+
+    device = next(gen.parameters()).device
+    out = stylize_batch(gen, validation.to(device)).cpu()
+    rows = [torch.cat(list(batch), dim=-1) for batch in (validation, out)]
+    strip = torch.cat(rows, dim=-2).permute(1, 2, 0).mul(255).round().clamp(0, 255)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return save_atomic(Image.fromarray(strip.to(torch.uint8).numpy(), "RGB"), path)
+
+
+@torch.no_grad()
+def calibrate_batchnorm_on_content(gen: Generator, pool: ContentPool, config: StyleConfig,
+                                   device, batches: int = 16) -> None:
+    """Exact BatchNorm statistics for the final weights over fresh content crops (the running
+    averages trail the weights while the rate is high); no-op for instance norm."""
+    norms = [m for m in gen.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    if not norms:
+        gen.eval()
+        return
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average
+    gen.train()
+    rng = torch.Generator().manual_seed(config.seed + 1)
+    for _ in range(batches):
+        content = pool.batch(config.batch_size, config.size, rng).to(device)
+        noise = random_noise(config.batch_size, config.size, config.size, config.scales,
+                             generator=rng, device=device)
+        gen(noise, content)
+    for m in norms:
+        m.momentum = 0.1
+    gen.eval()

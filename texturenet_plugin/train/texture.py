@@ -1,0 +1,131 @@
+"""Train a texture model from an exemplar file into a ``.tnet`` the registry finds."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .. import env
+from ..errors import InputError
+from ..io.images import read_rgb
+from ..progress import Reporter
+from ..synthesis.tile import sample_tile
+from ..zoo.descriptor_weights import load_descriptor
+from ..zoo.local import validate_name
+from ..zoo.modelfile import ModelFile, save_model
+from .checkpoint import checkpoint_path, saved_config
+from .config import TrainConfig
+from .loop import TrainState, check_exemplar, exemplar_factor, exemplar_note, train_texture
+from .region import Region, read_region
+
+PREVIEW_SIZE = 128
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """Metadata stored in the model file."""
+
+    name: str
+    title: str = ""
+    license: str = "unknown"
+    source: str = ""
+
+
+def exemplar_tensor(path: str | Path) -> torch.Tensor:
+    """(3, H, W) float in [0, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(read_rgb(path))).permute(2, 0, 1)
+
+
+def preview(gen, seed: int = 0) -> torch.Tensor:
+    """(PREVIEW_SIZE, PREVIEW_SIZE, 3) uint8 sample, stored in the model's metadata."""
+    return torch.from_numpy(sample_tile(gen, PREVIEW_SIZE, PREVIEW_SIZE, seed))
+
+
+def exemplar_meta(image: torch.Tensor, config: TrainConfig, region: Region | None) -> dict:
+    """What the model file records about its exemplar: size, the scale learnt at and, for a
+    selection, its bounding box in the source image and how many pixels it selects."""
+    height, width = image.shape[-2:]
+    meta = {"size": [width, height], "learnt_scale": exemplar_factor(height, width, config)}
+    if region is not None:
+        meta |= {"box": list(region.box), "selected_pixels": region.selected_pixels}
+    return meta
+
+
+def build_model_file(state: TrainState, card: ModelCard, config: TrainConfig,
+                     exemplar: dict | None = None) -> ModelFile:
+    gen = state.generator.eval().cpu()
+    training = config.to_dict() | {
+        "final_loss": float(np.mean(state.history[-20:])) if state.history else None,
+        "seconds": round(state.seconds, 1),
+        "completed_iterations": state.iteration,
+    }
+    meta = {
+        "name": card.name, "title": card.title or card.name, "license": card.license,
+        "source": card.source, "descriptor": config.descriptor, "training": training,
+        "preview": preview(gen),
+    }
+    if exemplar is not None:
+        meta["exemplar"] = exemplar
+    return ModelFile("texture", gen.spec, gen.state_dict(), meta)
+
+
+def resumed_config(run_dir: Path, config: TrainConfig) -> TrainConfig:
+    """A checkpoint from before ``exemplar_scale`` existed learnt its exemplar under its own
+    ``exemplar_max_side`` (256): resume with that cap, so the targets stay the same."""
+    saved = saved_config(run_dir)
+    if not saved or "exemplar_scale" in saved or "exemplar_max_side" not in saved:
+        return config
+    return replace(config, exemplar_max_side=int(saved["exemplar_max_side"]))
+
+
+def _run_dir(name: str, resume: bool, restart: bool) -> Path:
+    """``<data>/runs/<name>/``; refuses to overwrite an existing checkpoint unasked."""
+    run_dir = env.runs_dir() / name
+    if not resume and checkpoint_path(run_dir).exists():
+        if not restart:
+            raise InputError(
+                f"a checkpoint of {name!r} exists in {run_dir}; pass --resume to continue "
+                "it or --restart to discard it"
+            )
+        shutil.rmtree(run_dir)
+    return run_dir
+
+
+def train_texture_model(
+    exemplar: str | Path, card: ModelCard, config: TrainConfig,
+    reporter: Reporter | None = None, resume: bool = False, device="cpu",
+    output: Path | None = None, restart: bool = False, mask: str | Path | None = None,
+    notes: Callable[[str], None] | None = None,
+) -> Path:
+    """Train, save ``<user models>/<name>.tnet`` (or ``output``); returns the model's path.
+
+    ``mask``: a selection image of the exemplar's size (white = selected): the model learns
+    from the selected pixels only (:mod:`.region`). ``notes`` receives what a user should
+    read even without a progress display (an exemplar downscaled to the size cap).
+    Checkpoints go to ``<data>/runs/<name>/``; a finished run removes its checkpoint folder.
+    """
+    validate_name(card.name)
+    reporter = reporter or Reporter()
+    region = read_region(exemplar, mask) if mask is not None else None
+    image = region.image if region else exemplar_tensor(exemplar)
+    run_dir = _run_dir(card.name, resume, restart)
+    config = resumed_config(run_dir, config) if resume else config
+    check_exemplar(image, config, region.mask if region else None)
+    note = exemplar_note(*image.shape[-2:], config, "selection" if region else "exemplar")
+    reporter.report("load", 0, 1, note)
+    if notes and exemplar_factor(*image.shape[-2:], config) != config.exemplar_scale:
+        notes(note)
+    reporter.report("load", 0, 1, f"descriptor {config.descriptor}")
+    descriptor = load_descriptor(config.descriptor, pool=config.pool)
+    state = train_texture(image, descriptor, config, run_dir, reporter, resume, device,
+                          mask=region.mask if region else None)
+    path = output or env.user_models_dir() / f"{card.name}.tnet"
+    save_model(build_model_file(state, card, config, exemplar_meta(image, config, region)),
+               path)
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return path
