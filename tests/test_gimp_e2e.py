@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from test_gimp_adapter import save_tiny_stylizer
+from helpers import save_tiny_stylizer
 
 from texnet_cli.app import run
 from texnet_cli.main import cli

@@ -1,5 +1,6 @@
 """A real threaded HTTP server on 127.0.0.1 serving a folder, with switchable misbehaviour
-(used by tests/test_zoo*.py; imported as ``from zoo_server import …``).
+(used by tests/zoo/test_cache.py, tests/zoo/test_index.py, tests/cli/test_zoo_cli.py; imported
+as ``from zoo_server import …``).
 
 Per-file ``Plan`` options: fixed status codes, corrupted bytes, a connection cut after N bytes
 (for the first K requests), no Range support, a stall after the headers, slow chunks.

@@ -1,5 +1,5 @@
 """Names, ranges and defaults the CLI's options and help need, in a module without torch or
-numpy: `texnet --help` and every `--help` must answer at once (tests/test_cli_fast.py).
+numpy: `texnet --help` and every `--help` must answer at once (tests/cli/test_cli_fast.py).
 
 Each value has its one home here; the engine modules that check them import them from here
 (``device.DEVICES``, ``fast.PRECISION_CHOICES``, ``canvas.SCALE_RANGE``, ``fill.FillOptions``,

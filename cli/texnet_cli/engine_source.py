@@ -6,7 +6,7 @@ import torch (1-5 s).
 Their values are plain literals, so this module parses the module's source with :mod:`ast` and
 evaluates only literals: help stays instant and each value keeps its one home in the engine.
 Anything that is not a literal falls back to importing the module (correct, only slower);
-``tests/test_cli_fast.py`` checks that every value read here equals the imported one.
+``tests/cli/test_cli_fast.py`` checks that every value read here equals the imported one.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ beside this file.
 
 Standard library only: no ``gi``, no torch, no engine import. GIMP's Python is not the engine's
 Python, so the plug-in talks to the ``texnet`` CLI through a subprocess and temp files. Tested
-on its own by ``tests/test_gimp_adapter.py``; ``texnet-gimp.py`` adds the GIMP side.
+on its own by ``tests/plugins/test_gimp_adapter.py``; ``texnet-gimp.py`` adds the GIMP side.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ progress protocol, exit codes and the models list live in the shared client ``te
 (docs/design.md, "The client"), which `texnet plugins install krita` copies into this package.
 
 Imports neither ``krita`` nor PyQt5 (nor torch: the host's Python is not the engine's), so it
-is unit-tested on its own (tests/test_krita_adapter.py).
+is unit-tested on its own (tests/plugins/test_krita_adapter.py).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from .plugin import DOCKER_ID, DOCKER_TITLE
 PLUGIN_DIR = os.path.dirname(os.path.abspath(__file__))
 PREVIEW_SIZE = 48
 # Preselected until the user picks another: the engine's default model
-# (texturenet_plugin.limits.DEFAULT_MODEL; tests/test_first_contact.py keeps them equal).
+# (texturenet_plugin.limits.DEFAULT_MODEL; tests/cli/test_first_contact.py keeps them equal).
 DEFAULT_MODEL = "pebbles"
 
 

@@ -38,7 +38,7 @@ def resolve_precision(precision: str, device: torch.device | str,
 
     Measured (docs/performance.md): bfloat16 is 1.6× faster at 256² and 1.2–2.6× from 1024² on, with no
     start-up cost in a fresh process, and keeps PSNR >= 40 dB against float32 on the bundled
-    models (``benchmarks/precision.py``; ``tests/test_precision.py`` keeps the bar).
+    models (``benchmarks/precision.py``; ``tests/runtime/test_precision.py`` keeps the bar).
     """
     device = torch.device(device)
     if precision != AUTO:

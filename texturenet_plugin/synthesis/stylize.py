@@ -14,7 +14,7 @@
   measured once on a copy of the image downscaled to ``max_pass_side`` and frozen for every tile
   (BatchNorm models in eval mode need nothing: they are local operators). With frozen
   statistics the network is local, so a core more than ``overlap`` pixels inside its tile
-  matches a whole-image pass with those statistics (tests/test_stylize.py checks this).
+  matches a whole-image pass with those statistics (tests/synthesis/test_stylize.py checks this).
 - **Fast path**: :class:`..runtime.instance_norm.FastStylizer` (normalisation folded or applied
   in one pass, channels-last, fused conv + LeakyReLU, ``precision``); ``reference=True`` runs the
   ``nn.Module`` itself (:class:`ReferenceStylizer`), which the fast path is tested against.

@@ -5,7 +5,7 @@ reading its progress events, mapping exit codes, parsing ``models list --json`` 
 
 Standard library only: GIMP's and Krita's Pythons are not the engine's and cannot import torch,
 numpy, ``gi`` or PyQt5 here. ``texnet plugins install gimp|krita`` copies this file beside each
-adapter; tests/test_client_contract.py runs it against the real CLI.
+adapter; tests/plugins/test_client_contract.py runs it against the real CLI.
 """
 from .commands import *
 from .engine import *

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import ast
 import subprocess
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
+from helpers import ROOT
 from texnet_cli import cmd_doctor, plugins_krita
 from texnet_cli.app import run
 from texnet_cli.main import cli
-from texturenet_plugin import limits
 
-ROOT = Path(__file__).resolve().parents[1]
+from texturenet_plugin import limits
 
 
 def texnet(capsys, *argv):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import save_tiny_model
+from helpers import ROOT, save_tiny_model
 from PIL import Image
 from texnet_cli import plugins_krita
 from texnet_cli.app import run
@@ -31,8 +31,6 @@ from texnet_krita.texnet_docker.adapter import (
 
 from texturenet_plugin import env as config
 from texturenet_plugin.zoo.modelfile import load_model, save_model
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _script(path: Path, executable: bool = True) -> Path:

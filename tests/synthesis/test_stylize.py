@@ -7,8 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
-from conftest import randomize_batchnorm
-from helpers import save_tiny_model
+from helpers import photo, save_tiny_model, tiny_stylizer
 from PIL import Image
 from texnet_cli.app import run
 from texnet_cli.main import cli
@@ -18,25 +17,6 @@ from texturenet_plugin.synthesis.stylize import StylizeOptions, keep_colors, sty
 from texturenet_plugin.train.style_loop import ContentPool, StyleConfig, train_style
 from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 from texturenet_plugin.zoo.modelfile import ModelFile, load_model, save_model
-
-
-def tiny_stylizer(norm: str = "instance", seed: int = 0) -> Generator:
-    torch.manual_seed(seed)
-    gen = Generator(GeneratorSpec(scales=3, content_channels=3, norm=norm))
-    with torch.no_grad():  # non-trivial affine norms so the noise and content matter
-        for m in gen.modules():
-            if isinstance(m, (torch.nn.InstanceNorm2d, torch.nn.BatchNorm2d)):
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.uniform_(-0.5, 0.5)
-    return randomize_batchnorm(gen, seed).eval()
-
-
-def photo(h: int, w: int, seed: int = 0) -> torch.Tensor:
-    """(3, h, w) in [0, 1]: smooth gradients plus noise, like a small photo."""
-    g = torch.Generator().manual_seed(seed)
-    ys, xs = torch.meshgrid(torch.linspace(0, 1, h), torch.linspace(0, 1, w), indexing="ij")
-    base = torch.stack([ys, xs, (ys + xs) / 2])
-    return (0.7 * base + 0.3 * torch.rand(3, h, w, generator=g)).clamp(0, 1)
 
 
 def save_style_model(path, norm="instance"):

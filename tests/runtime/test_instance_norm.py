@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from test_stylize import photo, tiny_stylizer
+from helpers import photo, tiny_stylizer
 
 from texturenet_plugin.metrics import psnr
 from texturenet_plugin.nets.generator import Generator, GeneratorSpec

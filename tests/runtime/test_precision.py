@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from helpers import save_tiny_model, tiny_generator
+from helpers import photo, save_tiny_model, tiny_generator, tiny_stylizer
 from PIL import Image
-from test_stylize import photo, tiny_stylizer
 from texnet_cli.app import run
 from texnet_cli.main import cli
 from texnet_cli.serve_worker import Worker

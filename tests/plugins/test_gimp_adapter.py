@@ -16,13 +16,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT, save_tiny_stylizer
 from PIL import Image
 from texnet_cli.app import run
 from texnet_cli.main import cli
 
 from texturenet_plugin.synthesis.canvas import SCALE_RANGE
 
-PLUGIN_DIR = Path(__file__).resolve().parents[1] / "gimp" / "texnet-gimp"
+PLUGIN_DIR = ROOT / "gimp" / "texnet-gimp"
 sys.path.insert(0, str(PLUGIN_DIR))
 import texnet_gimp_adapter as adapter  # noqa: E402
 
@@ -139,22 +140,6 @@ def test_stylize_args_need_a_model():
     assert "--keep-colors" in keep
     with pytest.raises(ValueError, match="style model"):
         adapter.stylize_args("t", "in.png", "out.png", adapter.StylizeOptions(""))
-
-
-def save_tiny_stylizer(path: Path) -> Path:
-    """A random 3-scale style model (content channels), enough to exercise the contract."""
-    import torch
-
-    from texturenet_plugin.nets.generator import Generator, GeneratorSpec
-    from texturenet_plugin.zoo.modelfile import ModelFile, save_model
-
-    torch.manual_seed(0)
-    gen = Generator(GeneratorSpec(scales=3, content_channels=3, norm="instance")).eval()
-    meta = {"name": "tinystyle", "title": "Tiny", "license": "CC0", "source": "test",
-            "descriptor": "random", "training": {},
-            "preview": torch.zeros(8, 8, 3, dtype=torch.uint8)}
-    save_model(ModelFile("style", gen.spec, gen.state_dict(), meta), path)
-    return path
 
 
 def test_stylize_args_drive_the_real_cli(tmp_path, capsys):

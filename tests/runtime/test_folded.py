@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import randomize_batchnorm
-from helpers import tiny_generator
+from helpers import randomize_batchnorm, tiny_generator
 
 from texturenet_plugin.errors import InputError
 from texturenet_plugin.metrics import psnr
