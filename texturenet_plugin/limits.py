@@ -35,7 +35,7 @@ class FillOptions:
     feather: float = 0.0
     layer_only: bool = False
     match_colors: bool = False
-    precision: str = "float32"  # compute type, see fast.resolve_precision ("auto" in the CLI)
+    precision: str = "float32"  # compute type, see runtime.precision ("auto" in the CLI)
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class StylizeOptions:
     # reflect padding around the image: 0 leaves a visible seam line along the borders; 16 and
     # 32 looked alike on both bundled stylizers (and 16 computes 11 % fewer pixels at 512²)
     margin: int = 16
-    precision: str = "float32"  # compute type, see fast.resolve_precision ("auto" in the CLI)
+    precision: str = "float32"  # compute type, see runtime.precision ("auto" in the CLI)
 
     def validate(self) -> StylizeOptions:
         if not 0 <= self.strength <= MAX_STRENGTH:

@@ -40,6 +40,7 @@ from ..progress import Reporter
 from ..runtime.folded import noise_window_nhwc
 from ..runtime.instance_norm import FastStylizer
 from ..runtime.precision import resolve_precision
+from .tile import to_uint8
 
 
 def _round_up(n: int, m: int) -> int:
@@ -240,7 +241,7 @@ def stylize_file(gen: Generator, source, output, options: StylizeOptions | None 
     out = stylize(gen, image, options, reporter)
     if weights is not None:
         out = weights * out + (1 - weights) * image
-    pixels = out.permute(1, 2, 0).mul(255).round().clamp(0, 255).to(torch.uint8).numpy()
+    pixels = to_uint8(out)
     result = Image.fromarray(pixels, "RGB")
     if alpha is not None:
         result.putalpha(alpha)

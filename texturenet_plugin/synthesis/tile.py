@@ -43,7 +43,10 @@ def round_to_lattice(value: int, lattice: int) -> int:
 
 
 def to_uint8(image: torch.Tensor) -> np.ndarray:
-    """(3, H, W) float in [0, 1] -> (H, W, 3) uint8, rounding to nearest."""
+    """(3, H, W) float in [0, 1] -> (H, W, 3) uint8, rounding to nearest, halves up.
+
+    The engine's one float -> 8-bit conversion (tiles, canvases, stylized images, previews);
+    the numpy paths on 0-255 values (``canvas``, ``fill``'s colour table) use the same rule."""
     return (image.clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(1, 2, 0).cpu().numpy()
 
 

@@ -12,6 +12,7 @@ from .. import env
 from ..errors import InputError
 from ..nets.generator import Generator
 from ..progress import Reporter
+from ..synthesis.tile import to_uint8
 from ..zoo.descriptor_weights import load_descriptor
 from ..zoo.local import validate_name
 from ..zoo.modelfile import ModelFile, save_model
@@ -27,7 +28,7 @@ def preview(gen: Generator, pool: ContentPool) -> torch.Tensor:
     """(PREVIEW_SIZE, PREVIEW_SIZE, 3) uint8: the first validation image, stylized."""
     content = pool.validation(PREVIEW_SIZE, count=1).to(next(gen.parameters()).device)
     out = stylize_batch(gen, content)[0].cpu()
-    return out.permute(1, 2, 0).mul(255).round().clamp(0, 255).to(torch.uint8)
+    return torch.from_numpy(to_uint8(out))
 
 
 def build_style_model_file(state: TrainState, card: ModelCard, config: StyleConfig,

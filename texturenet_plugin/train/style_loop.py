@@ -28,6 +28,7 @@ from ..nets.generator import Generator, GeneratorSpec
 from ..nets.losses import content_loss, normalize_gradient, texture_loss
 from ..nets.noise import random_noise
 from ..progress import Reporter
+from ..synthesis.tile import to_uint8
 from .config import TrainConfig
 from .loop import TrainState, prepare_run, run_loop
 
@@ -285,9 +286,9 @@ def save_preview(gen: Generator, validation: torch.Tensor, path: Path) -> Path:
     device = next(gen.parameters()).device
     out = stylize_batch(gen, validation.to(device)).cpu()
     rows = [torch.cat(list(batch), dim=-1) for batch in (validation, out)]
-    strip = torch.cat(rows, dim=-2).permute(1, 2, 0).mul(255).round().clamp(0, 255)
+    strip = to_uint8(torch.cat(rows, dim=-2))
     path.parent.mkdir(parents=True, exist_ok=True)
-    return save_atomic(Image.fromarray(strip.to(torch.uint8).numpy(), "RGB"), path)
+    return save_atomic(Image.fromarray(strip, "RGB"), path)
 
 
 @torch.no_grad()
