@@ -37,9 +37,10 @@ def fill(app: App, model_ref, tile, output, seed, image, mask, overwrite, precis
         raise click.UsageError("--image and --mask go together")
     import torch
 
+    from texturenet_plugin.budget import check_scale
     from texturenet_plugin.io.images import check_output
     from texturenet_plugin.io.tilewrite import write_tile
-    from texturenet_plugin.synthesis.canvas import scaled_tile, validate_scale
+    from texturenet_plugin.synthesis.canvas import scaled_tile
     from texturenet_plugin.synthesis.tile import validate_size
     from texturenet_plugin.zoo.cache import load_generator
 
@@ -53,9 +54,10 @@ def fill(app: App, model_ref, tile, output, seed, image, mask, overwrite, precis
     check_tile_only(image_options)
     width, height = tile
     validate_size(width, height)
-    validate_scale(scale)
-    _, gen = load_generator(model_ref, "texture", app.device, app.reporter())
+    check_scale(scale)
+    reporter = app.reporter()  # one progress renderer for the whole command
+    _, gen = load_generator(model_ref, "texture", app.device, reporter)
     with torch.inference_mode():
-        pixels = scaled_tile(gen, width, height, seed, scale, app.reporter(), precision)
+        pixels = scaled_tile(gen, width, height, seed, scale, reporter, precision)
     write_tile(pixels, output)  # PNG streamed: no second full-size copy
     app.result(output)

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import torch
 
-from texturenet_plugin.budget import check_feather
+from texturenet_plugin.budget import check_feather, check_scale
 from texturenet_plugin.io.images import output_notes, read_picture, write_picture
-from texturenet_plugin.synthesis.canvas import validate_scale
 from texturenet_plugin.synthesis.fill import FillOptions, fill_selection
 
 from .app import App
@@ -23,7 +22,7 @@ def fill_image(app: App, model_ref: str | None, image: Path, mask: Path, output:
     from texturenet_plugin.zoo.cache import load_generator
 
     options = FillOptions(seed, scale, feather, layer_only, match_colors, precision)
-    validate_scale(scale)
+    check_scale(scale)  # before any image is read, like the feather
     check_feather(feather)  # finite and in range before any image is read (issue 17, F1, F17)
     reporter = app.reporter()
     reporter.report("load", 0, 2, f"reading {image.name}")
@@ -32,9 +31,9 @@ def fill_image(app: App, model_ref: str | None, image: Path, mask: Path, output:
     selection_mask = read_picture(mask)
     channels = 4 if layer_only else picture.channels
     notes = output_notes(output, channels, picture.bit_depth)
-    _, gen = load_generator(model_ref, "texture", app.device, app.reporter())
+    _, gen = load_generator(model_ref, "texture", app.device, reporter)
     with torch.inference_mode():
-        result = fill_selection(gen, picture, selection_mask, options, app.reporter())
+        result = fill_selection(gen, picture, selection_mask, options, reporter)
     for note in notes + result.notes:
         app.info(f"note: {note}")
     write_picture(result.picture, output)

@@ -41,6 +41,7 @@ def stylize(app: App, source, model_ref, output, strength, keep_colors, mask, se
     check_output(output, tuple(p for p in (source, mask) if p), overwrite)
     options = StylizeOptions(strength=strength, seed=seed, keep_colors=keep_colors,
                              max_pass_side=max_pass_side, precision=precision).validate()
-    _, gen = load_generator(model_ref, "style", app.device, app.reporter())
-    stylize_file(gen, source, output, options, mask, app.reporter())
+    reporter = app.reporter()  # one progress renderer for the whole command
+    _, gen = load_generator(model_ref, "style", app.device, reporter)
+    stylize_file(gen, source, output, options, mask, reporter)
     app.result(output)

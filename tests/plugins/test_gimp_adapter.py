@@ -21,7 +21,7 @@ from PIL import Image
 from texnet_cli.app import run
 from texnet_cli.main import cli
 
-from texturenet_plugin.synthesis.canvas import SCALE_RANGE
+from texturenet_plugin.limits import SCALE_RANGE
 
 PLUGIN_DIR = ROOT / "gimp" / "texnet-gimp"
 sys.path.insert(0, str(PLUGIN_DIR))

@@ -16,9 +16,8 @@ import math
 
 import numpy as np
 
-from ..budget import check_canvas
+from ..budget import check_canvas, check_scale
 from ..errors import InputError
-from ..limits import SCALE_RANGE
 from ..nets.generator import Generator
 from ..progress import Reporter
 from ..runtime.precision import resolve_precision
@@ -26,12 +25,6 @@ from .tile import MAX_SIDE, ONE_PASS_MAX_PIXELS, round_to_lattice, sample_canvas
 
 Box = tuple[int, int, int, int]
 PLANE_BAND_ROWS = 1024  # plane rows computed per step when resampling: bounds memory
-
-
-def validate_scale(scale: float) -> None:
-    low, high = SCALE_RANGE
-    if not (low <= scale <= high) or not math.isfinite(scale):
-        raise InputError(f"--scale {scale}: must be between {low} and {high}")
 
 
 def _axis(start: int, stop: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
@@ -60,8 +53,7 @@ def canvas_texture(gen: Generator, box: Box, seed: int = 0, scale: float = 1.0,
                    reporter: Reporter | None = None, precision: str = "float32") -> np.ndarray:
     """(bottom-top, right-left, 3) uint8 texture for canvas ``box`` at element ``scale``.
     ``precision``: see :func:`..runtime.precision.resolve_precision`."""
-    validate_scale(scale)
-    check_canvas(box, scale)  # the box and its resampled bands against memory
+    check_canvas(box, scale)  # the scale, the box and its resampled bands against memory
     reporter = reporter or Reporter()
     left, top, right, bottom = box
     plane_pixels = int((right - left) * (bottom - top) / scale**2)  # of the plane computed
@@ -112,7 +104,7 @@ def scaled_tile(gen: Generator, width: int, height: int, seed: int = 0, scale: f
     element scale is W / plane width across and H / plane height down: within half a plane
     pixel of S, the price of a whole number of plane pixels per period.
     """
-    validate_scale(scale)
+    check_scale(scale)
     reporter = reporter or Reporter()
     if scale == 1.0:
         return sample_tile(gen, width, height, seed, reporter, precision=precision)

@@ -18,7 +18,7 @@ from ..io.images import Picture
 from ..limits import FillOptions  # noqa: F401  (its home: limits, torch-free for the CLI)
 from ..nets.generator import Generator
 from ..progress import Reporter
-from .canvas import canvas_texture, validate_scale
+from .canvas import canvas_texture
 from .selection import LUMA, Box, Selection, load_selection, surroundings
 
 BAND_ROWS = 256  # rows composited per step: bounds the float working set
@@ -117,10 +117,11 @@ def make_layer(image: Picture, texture: np.ndarray, selection: Selection) -> Pic
 def fill_selection(gen: Generator, image: Picture, mask: Picture,
                    options: FillOptions | None = None, reporter: Reporter | None = None
                    ) -> FillResult:
-    """Fill the selection ``mask`` (same size as ``image``) of ``image`` with texture."""
+    """Fill the selection ``mask`` (same size as ``image``) of ``image`` with texture.
+    ``options.scale`` is checked once, with the memory the canvas needs (``check_canvas``);
+    ``options.feather`` with the blur's memory (``load_selection``)."""
     options = options or FillOptions()
     reporter = reporter or Reporter()
-    validate_scale(options.scale)
     selection = load_selection(mask, image.width, image.height, options.feather)
     notes = []
     if selection.full:
