@@ -82,3 +82,13 @@ def save_tiny_stylizer(path: Path) -> Path:
             "preview": torch.zeros(8, 8, 3, dtype=torch.uint8)}
     save_model(ModelFile("style", gen.spec, gen.state_dict(), meta), path)
     return path
+
+
+def texnet(capsys, *argv):
+    """Run the CLI in-process: (exit code, stdout, stderr)."""
+    from texnet_cli.app import run
+    from texnet_cli.main import cli
+
+    code = run(cli, list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -4,16 +4,8 @@ import json
 
 import numpy as np
 import pytest
-from helpers import save_tiny_model, seam_ratio
+from helpers import save_tiny_model, seam_ratio, texnet
 from PIL import Image
-from texnet_cli.app import run
-from texnet_cli.main import cli
-
-
-def texnet(capsys, *argv):
-    code = run(cli, list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_bundled_default_makes_a_tile_of_exact_size(tmp_path, capsys):

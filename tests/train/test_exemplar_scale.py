@@ -95,7 +95,7 @@ def test_scale_enlarges_the_elements_of_a_tile():
 
 
 def test_cli_tile_scale_and_capped_exemplar_note(tmp_path, capsys):
-    from test_cli import texnet
+    from helpers import texnet
 
     # 512x384: at scale 2.5 a 96x64 tile holds a handful of elements, and the seam score of
     # one seam line then swings between 0.6 and 1.9 with where the element edges fall.

@@ -126,7 +126,7 @@ def test_the_minimum_follows_the_deepest_layer():
 
 
 def test_cli_trains_from_a_selection(tmp_path, capsys):
-    from test_cli import texnet
+    from helpers import texnet
 
     size = 96
     a, b = texture("a", size), texture("b", size)
