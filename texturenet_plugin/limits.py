@@ -14,7 +14,7 @@ from .errors import InputError
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
-AUTO = "auto"  # the CLI's and the worker's precision default: see fast.resolve_precision
+AUTO = "auto"  # the CLI's and the worker's precision default: see runtime.precision.resolve_precision
 PRECISION_NAMES = ("float32", "bfloat16", "float16")
 PRECISION_CHOICES = (AUTO, *PRECISION_NAMES)
 

@@ -292,11 +292,14 @@ def _report(reporter: Reporter, state: TrainState, config: TrainConfig) -> None:
 
 
 @torch.no_grad()
-def calibrate_batchnorm(gen: Generator, config: TrainConfig, device, batches: int = 16) -> None:
+def calibrate_batchnorm(gen: Generator, config: TrainConfig, device, batches: int = 16,
+                        content: Callable[[torch.Generator], torch.Tensor] | None = None) -> None:
     """Replace running BatchNorm statistics by exact averages over fresh noise.
 
     The running averages trail the weights while the learning rate is high; sampling uses
     eval mode (needed for exact tiled synthesis), so the statistics must match the final weights.
+    ``content(rng) -> (B, 3, size, size)``: a style generator's content crops, drawn before each
+    batch's noise. Without BatchNorm nothing changes (the mode included).
     """
     norms = [m for m in gen.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     if not norms:
@@ -307,9 +310,10 @@ def calibrate_batchnorm(gen: Generator, config: TrainConfig, device, batches: in
     gen.train()
     rng = torch.Generator().manual_seed(config.seed + 1)
     for _ in range(batches):
+        inputs = () if content is None else (content(rng),)
         noise = random_noise(config.batch_size, config.size, config.size, config.scales,
                              generator=rng, device=device)
-        gen(noise)
+        gen(noise, *inputs)
     for m in norms:
         m.momentum = 0.1
     gen.eval()

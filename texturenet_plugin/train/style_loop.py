@@ -30,7 +30,7 @@ from ..nets.noise import random_noise
 from ..progress import Reporter
 from ..synthesis.tile import to_uint8
 from .config import TrainConfig
-from .loop import TrainState, prepare_run, run_loop
+from .loop import TrainState, calibrate_batchnorm, prepare_run, run_loop
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
 PREVIEW_IMAGES = 3  # the first images of the (sorted) pool are the fixed validation content
@@ -296,20 +296,10 @@ def calibrate_batchnorm_on_content(gen: Generator, pool: ContentPool, config: St
                                    device, batches: int = 16) -> None:
     """Exact BatchNorm statistics for the final weights over fresh content crops (the running
     averages trail the weights while the rate is high); no-op for instance norm."""
-    norms = [m for m in gen.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-    if not norms:
+    if not any(isinstance(m, torch.nn.BatchNorm2d) for m in gen.modules()):
         gen.eval()
         return
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative average
-    gen.train()
-    rng = torch.Generator().manual_seed(config.seed + 1)
-    for _ in range(batches):
-        content = pool.batch(config.batch_size, config.size, rng).to(device)
-        noise = random_noise(config.batch_size, config.size, config.size, config.scales,
-                             generator=rng, device=device)
-        gen(noise, content)
-    for m in norms:
-        m.momentum = 0.1
-    gen.eval()
+    def content(rng: torch.Generator) -> torch.Tensor:
+        return pool.batch(config.batch_size, config.size, rng).to(device)
+
+    calibrate_batchnorm(gen, config, device, batches, content)
