@@ -34,10 +34,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from measures import sample_loss  # benchmarks/measures.py
 from PIL import Image, ImageDraw
 
 from texturenet_plugin.io.images import read_rgb
-from texturenet_plugin.metrics import sample_loss
 from texturenet_plugin.nets.descriptor import TEXTURE_LAYERS
 from texturenet_plugin.train.config import TrainConfig
 from texturenet_plugin.train.loop import exemplar_grams

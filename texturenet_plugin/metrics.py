@@ -4,8 +4,8 @@
   against float32, fused kernels against the reference module);
 - seam score: mean gradient magnitude across the wrap-around seam ÷ in the interior.
 
-The descriptor-based measures (texture loss of a sample, diversity) live with their one user,
-``benchmarks/quality.py``.
+The descriptor-based measures (texture loss of a sample, diversity) live with the benchmarks
+that use them, in ``benchmarks/measures.py``.
 """
 
 from __future__ import annotations

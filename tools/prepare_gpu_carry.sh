@@ -10,7 +10,7 @@ carry=${1:-$here/.gpu}
 mkdir -p "$carry"
 python - "$carry/vgg16-hed-fp16.pt" <<'PY'
 import sys, torch
-from texturenet_plugin.descriptors import hed_weights_path
+from texturenet_plugin.zoo.hed_weights import weights_path as hed_weights_path
 state = torch.load(hed_weights_path(), map_location="cpu", weights_only=True)
 state["convs"] = [t.half() for t in state["convs"]]
 torch.save(state, sys.argv[1])
