@@ -14,12 +14,12 @@ import math
 import os
 
 from .errors import InputError
+from .limits import MAX_FEATHER, check_feather_range, check_scale  # noqa: F401  (home: limits)
 
 MAX_CANVAS_SIDE = 65536
 # A canvas box is a region of an image; images are refused above this many pixels while being
 # opened (images.MAX_PIXELS, Pillow's own bomb limit), so no box a plug-in sends is larger.
 MAX_CANVAS_PIXELS = 2 * 89478485
-MAX_FEATHER = 1000.0  # pixels; the ramp spans about twice this
 MAX_SEED = 2**32 - 1  # the noise hash takes 32 bits: larger seeds would repeat smaller ones
 THREADS_PER_CORE = 4  # far more threads than cores only slows torch down
 WINDOW_BYTES = 512 << 20  # working set of one synthesis window (activations, noise)
@@ -90,19 +90,9 @@ def check_canvas(box, scale: float = 1.0) -> None:
                    "fill a smaller region, or use a larger --scale")
 
 
-def check_scale(scale: float) -> None:
-    from .limits import SCALE_RANGE  # its one home
-
-    low, high = SCALE_RANGE
-    if not isinstance(scale, (int, float)) or not (math.isfinite(scale) and low <= scale <= high):
-        raise InputError(f"--scale {scale}: must be between {low} and {high}")
-
-
 def check_feather(radius: float, width: int | None = None, height: int | None = None) -> None:
     """--feather PX: finite, 0..MAX_FEATHER; with an image size, the blur's padded buffers."""
-    if not isinstance(radius, (int, float)) or not (math.isfinite(radius)
-                                                    and 0 <= radius <= MAX_FEATHER):
-        raise InputError(f"--feather {radius}: must be between 0 and {MAX_FEATHER:g} pixels")
+    check_feather_range(radius)
     if width is None or height is None or radius == 0:
         return
     reach = math.ceil(1.5 * radius)  # 3 sigma, sigma = radius / 2 (selection.feather)

@@ -2,19 +2,22 @@
 numpy: `texnet --help` and every `--help` must answer at once (tests/cli/test_cli_fast.py).
 
 Each value has its one home here; the engine modules that check them import them from here
-(``device.DEVICES``, ``fast.PRECISION_CHOICES``, ``canvas.SCALE_RANGE``, ``fill.FillOptions``,
-``stylize.StylizeOptions`` and ``MAX_STRENGTH``, ``generator.NORMS``, ``registry.DEFAULT_MODEL``).
+(``device.DEVICES``, ``runtime.precision.PRECISION_CHOICES``, ``budget`` the scale and feather
+checks, ``synthesis.fill.FillOptions``, ``synthesis.stylize.StylizeOptions`` and
+``MAX_STRENGTH``, ``nets.generator.NORMS``, ``zoo.local.DEFAULT_MODEL``). The options
+dataclasses check their own ranges in ``validate()``, once per request, before any work.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .errors import InputError
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
-AUTO = "auto"  # the CLI's and the worker's precision default: see runtime.precision.resolve_precision
+AUTO = "auto"  # the precision default of the CLI and the worker: runtime.precision resolves it
 PRECISION_NAMES = ("float32", "bfloat16", "float16")
 PRECISION_CHOICES = (AUTO, *PRECISION_NAMES)
 
@@ -23,7 +26,21 @@ NORMS = ("batch", "instance")
 DEFAULT_MODEL = "pebbles"
 
 SCALE_RANGE = (0.25, 16.0)  # texnet fill --scale: texture element size on the canvas
+MAX_FEATHER = 1000.0  # texnet fill --feather, pixels; the ramp spans about twice this
 MAX_STRENGTH = 100.0  # texnet stylize --strength
+
+
+def check_scale(scale: float) -> None:
+    low, high = SCALE_RANGE
+    if not isinstance(scale, (int, float)) or not (math.isfinite(scale) and low <= scale <= high):
+        raise InputError(f"--scale {scale}: must be between {low} and {high}")
+
+
+def check_feather_range(radius: float) -> None:
+    """--feather PX: finite, 0..MAX_FEATHER (``budget.check_feather`` adds the memory)."""
+    if not isinstance(radius, (int, float)) or not (math.isfinite(radius)
+                                                    and 0 <= radius <= MAX_FEATHER):
+        raise InputError(f"--feather {radius}: must be between 0 and {MAX_FEATHER:g} pixels")
 
 
 @dataclass
@@ -36,6 +53,12 @@ class FillOptions:
     layer_only: bool = False
     match_colors: bool = False
     precision: str = "float32"  # compute type, see runtime.precision ("auto" in the CLI)
+
+    def validate(self) -> FillOptions:
+        """Scale and feather in range (their memory is checked with the image's size)."""
+        check_scale(self.scale)
+        check_feather_range(self.feather)
+        return self
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import torch
 
-from texturenet_plugin.budget import check_feather, check_scale
 from texturenet_plugin.io.images import output_notes, read_picture, write_picture
 from texturenet_plugin.synthesis.fill import FillOptions, fill_selection
 
@@ -21,9 +20,8 @@ def fill_image(app: App, model_ref: str | None, image: Path, mask: Path, output:
     """Read, check everything, load the model, fill, write atomically, announce the result."""
     from texturenet_plugin.zoo.cache import load_generator
 
-    options = FillOptions(seed, scale, feather, layer_only, match_colors, precision)
-    check_scale(scale)  # before any image is read, like the feather
-    check_feather(feather)  # finite and in range before any image is read (issue 17, F1, F17)
+    # scale and feather in range before any image is read (issue 17, F1, F17)
+    options = FillOptions(seed, scale, feather, layer_only, match_colors, precision).validate()
     reporter = app.reporter()
     reporter.report("load", 0, 2, f"reading {image.name}")
     picture = read_picture(image)

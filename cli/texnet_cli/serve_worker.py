@@ -120,9 +120,8 @@ class Worker:
         options = FillOptions(field_of.seed(request), field_of.number(request, "scale", 1.0),
                               field_of.number(request, "feather", 0.0),
                               field_of.flag(request, "layer_only"),
-                              field_of.flag(request, "match_colors"), self._precision(request))
-        budget.check_scale(options.scale)
-        budget.check_feather(options.feather)
+                              field_of.flag(request, "match_colors"),
+                              self._precision(request)).validate()
         picture, mask = read_picture(request["image"]), read_picture(request["mask"])
         output_notes(output, 4 if options.layer_only else picture.channels, picture.bit_depth)
         gen = self.generator(field_of.model(request))
