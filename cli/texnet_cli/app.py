@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import json
 import signal
-import sys
 import traceback
 from dataclasses import dataclass, field
 
@@ -119,7 +118,3 @@ def run(cli: click.Group, argv: list[str] | None = None) -> int:
 
 def echo_json(data) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=True))
-
-
-def exit_with(code: int) -> None:
-    sys.exit(code)

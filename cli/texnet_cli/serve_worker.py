@@ -41,7 +41,6 @@ from texturenet_plugin.zoo import local
 from . import request_fields as field_of
 
 PROTOCOL = 1  # what ``ping`` answers; a client speaking another falls back to a fresh process
-parse_size = field_of.size  # "WxH" or [w, h] -> (w, h), checked against memory
 
 
 @dataclass

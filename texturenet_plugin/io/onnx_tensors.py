@@ -14,7 +14,6 @@ import struct
 import numpy as np
 
 FLOAT32 = 1
-_MAX_DEPTH = 8  # ModelProto -> graph -> node -> attribute -> tensor is 4 levels
 
 
 class OnnxError(ValueError):

