@@ -34,7 +34,8 @@ from .errors import InputError, TexnetError
 from .fast import AUTO, resolve_precision
 from .images import check_output
 from .progress import Reporter
-from .synthesis import sample_canvas, sample_tile
+from .canvas import scaled_tile
+from .synthesis import sample_canvas
 from .tilewrite import write_tile
 
 PROTOCOL = 1  # what ``ping`` answers; a client speaking another falls back to a fresh process
@@ -152,6 +153,8 @@ class Worker:
         seed, precision = field_of.seed(request), self._precision(request)
         if op == "fill":
             width, height = field_of.size(request.get("tile", "512x512"))
+            scale = field_of.number(request, "scale", 1.0)
+            budget.check_scale(scale)
         else:
             box = field_of.box(request.get("box"))
             budget.check_canvas(box)
@@ -160,7 +163,7 @@ class Worker:
         reporter = self.reporter(request.get("id"))
         with torch.inference_mode():
             if op == "fill":
-                pixels = sample_tile(gen, width, height, seed, reporter, precision=precision)
+                pixels = scaled_tile(gen, width, height, seed, scale, reporter, precision)
             else:
                 pixels = sample_canvas(gen, box, seed, reporter, precision=precision)
         write_tile(pixels, output)

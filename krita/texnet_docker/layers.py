@@ -176,9 +176,8 @@ def prepare_tile(doc, folder: str, settings: Settings) -> Job:
     """A seamless tile of the canvas size for ``texnet fill --tile``."""
     output = os.path.join(folder, "tile.png")
     args = tile_args(settings, doc.width(), doc.height(), output)
-    request = (client.tile_request(tile_size(doc.width(), doc.height(), settings), output,
-                                   settings.model, settings.seed)
-               if settings.scale == 1 else None)  # the worker's tiles have no scale
+    request = client.tile_request(tile_size(doc.width(), doc.height(), settings), output,
+                                  settings.model, settings.seed, settings.scale)
     return Job(args, output, _layer_name("Tile", settings), request)  # read_png crops
 
 
