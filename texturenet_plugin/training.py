@@ -28,16 +28,13 @@ from .losses import (
     target_grams,
     texture_loss,
 )
+from .limits import EXEMPLAR_MAX_SIDE, EXEMPLAR_SCALE_RANGE
 from .noise import random_noise
 from .progress import Reporter
 from .region import SELECTED, check_region, hide_unselected, layer_masks, layer_stride
 
 
 LOSSES = ("gram", "swd", "gram+swd")
-# --exemplar-scale: the model learns texture elements this many times their size in the
-# exemplar (1 = the exemplar's own pixel scale; 2 = twice as large).
-EXEMPLAR_SCALE_RANGE = (0.25, 4.0)
-EXEMPLAR_MAX_SIDE = 1024  # default cap on the exemplar's longer side (TrainConfig)
 
 
 @dataclass(frozen=True)

@@ -198,7 +198,8 @@ def prepare_stylize(doc, folder: str, settings: Settings, node=None) -> Job:
                stylize_request(settings, image, output, mask))
 
 
-def prepare_learn(doc, folder: str, name: str, preset: str, iterations: int = 0) -> Job:
+def prepare_learn(doc, folder: str, name: str, preset: str, iterations: int = 0,
+                  exemplar_scale: float = 1.0) -> Job:
     """Export the image and the selection for ``texnet train texture IMAGE --mask``: the
     texture is learnt from the selected pixels only."""
     if not _has_selection(doc):
@@ -206,7 +207,7 @@ def prepare_learn(doc, folder: str, name: str, preset: str, iterations: int = 0)
     image, mask = os.path.join(folder, "image.png"), os.path.join(folder, "mask.png")
     export_pixels(doc, image)
     write_mask(mask, doc.selection(), doc.width(), doc.height())
-    args = learn_args(image, mask, name, preset, iterations or None)
+    args = learn_args(image, mask, name, preset, iterations or None, exemplar_scale)
     return Job(args, "", args[args.index("--name") + 1])
 
 
