@@ -28,6 +28,10 @@ DEFAULT_MODEL = "pebbles"
 SCALE_RANGE = (0.25, 16.0)  # texnet fill --scale: texture element size on the canvas
 MAX_FEATHER = 1000.0  # texnet fill --feather, pixels; the ramp spans about twice this
 MAX_STRENGTH = 100.0  # texnet stylize --strength
+# texnet train texture --exemplar-scale: the model learns texture elements this many times their
+# size in the exemplar (1 = the exemplar's own pixel scale; 2 = twice as large).
+EXEMPLAR_SCALE_RANGE = (0.25, 4.0)
+EXEMPLAR_MAX_SIDE = 1024  # default cap on the exemplar's longer side (train.config.TrainConfig)
 
 
 def check_scale(scale: float) -> None:

@@ -8,8 +8,9 @@ import json
 import click
 
 from texturenet_plugin import __version__
-from texturenet_plugin.limits import (DEFAULT_MODEL, MAX_STRENGTH, ONE_PASS_MAX_PIXELS,
-                                      SCALE_RANGE, FillOptions, StylizeOptions)
+from texturenet_plugin.limits import (DEFAULT_MODEL, EXEMPLAR_SCALE_RANGE, MAX_STRENGTH,
+                                      ONE_PASS_MAX_PIXELS, SCALE_RANGE, FillOptions,
+                                      StylizeOptions)
 
 
 def limits_table() -> dict:
@@ -19,6 +20,8 @@ def limits_table() -> dict:
         "version": __version__,
         "scale": {"min": SCALE_RANGE[0], "max": SCALE_RANGE[1], "default": fill.scale},
         "strength": {"min": 0.0, "max": MAX_STRENGTH, "default": style.strength},
+        "exemplar_scale": {"min": EXEMPLAR_SCALE_RANGE[0], "max": EXEMPLAR_SCALE_RANGE[1],
+                           "default": 1.0},
         "one_pass_max_pixels": ONE_PASS_MAX_PIXELS,
         "default_model": DEFAULT_MODEL,
     }
@@ -34,6 +37,8 @@ def limits(as_json):
         return
     click.echo(f"scale        {table['scale']['min']:g} .. {table['scale']['max']:g}")
     click.echo(f"strength     0 .. {table['strength']['max']:g}")
+    click.echo(f"element size {EXEMPLAR_SCALE_RANGE[0]:g} .. {EXEMPLAR_SCALE_RANGE[1]:g} "
+               "(texnet train texture --exemplar-scale)")
     click.echo(f"tile         any size up to {ONE_PASS_MAX_PIXELS} pixels; larger tiles need "
                "sides on the model's lattice (`texnet models info NAME`: arch.scales)")
     click.echo(f"model        {DEFAULT_MODEL} by default")

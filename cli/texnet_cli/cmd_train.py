@@ -6,14 +6,16 @@ from pathlib import Path
 
 import click
 
+from texturenet_plugin.limits import EXEMPLAR_MAX_SIDE, EXEMPLAR_SCALE_RANGE
+
 from .app import App, common_options
 from .engine_source import config_presets, dict_keys, literal
 
 TRAINING = "texturenet_plugin.train.config"
 DESCRIPTORS = dict_keys("texturenet_plugin.zoo.descriptor_weights", "DESCRIPTORS")
 LOSSES = literal(TRAINING, "LOSSES")
-SCALE_LOW, SCALE_HIGH = literal(TRAINING, "EXEMPLAR_SCALE_RANGE")
-MAX_SIDE = literal(TRAINING, "EXEMPLAR_MAX_SIDE")
+SCALE_LOW, SCALE_HIGH = EXEMPLAR_SCALE_RANGE
+MAX_SIDE = EXEMPLAR_MAX_SIDE
 SHOWN = ("iterations", "batch_size", "size", "lr", "descriptor", "color_weight", "range_weight",
          "loss")
 PRESETS = config_presets(TRAINING, "PRESETS", SHOWN)

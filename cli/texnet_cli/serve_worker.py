@@ -35,7 +35,8 @@ from texturenet_plugin.io.images import check_output
 from texturenet_plugin.io.tilewrite import write_tile
 from texturenet_plugin.progress import Reporter
 from texturenet_plugin.runtime.precision import AUTO, resolve_precision
-from texturenet_plugin.synthesis.tile import sample_canvas, sample_tile
+from texturenet_plugin.synthesis.canvas import scaled_tile
+from texturenet_plugin.synthesis.tile import sample_canvas
 from texturenet_plugin.zoo import local
 
 from . import request_fields as field_of
@@ -159,6 +160,8 @@ class Worker:
         seed, precision = field_of.seed(request), self._precision(request)
         if op == "fill":
             width, height = field_of.size(request.get("tile", "512x512"))
+            scale = field_of.number(request, "scale", 1.0)
+            budget.check_scale(scale)
         else:
             box = field_of.box(request.get("box"))
             budget.check_canvas(box)
@@ -167,7 +170,7 @@ class Worker:
         reporter = self.reporter(request.get("id"))
         with torch.inference_mode():
             if op == "fill":
-                pixels = sample_tile(gen, width, height, seed, reporter, precision=precision)
+                pixels = scaled_tile(gen, width, height, seed, scale, reporter, precision)
             else:
                 pixels = sample_canvas(gen, box, seed, reporter, precision=precision)
         write_tile(pixels, output)

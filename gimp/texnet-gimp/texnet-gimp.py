@@ -214,7 +214,7 @@ def _dialog(procedure, config, engine: str, kind: str) -> bool:
     GimpUi.init("texnet-gimp")
     if kind == "learn":
         dialog = GimpUi.ProcedureDialog.new(procedure, config, "Learn Texture from Selection")
-        dialog.fill(["name", "preset", "iterations"])
+        dialog.fill(["name", "preset", "iterations", "element-size"])
         accepted = dialog.run()
         dialog.destroy()
         return bool(accepted)
@@ -251,7 +251,8 @@ def run_learn(procedure, run_mode, image, drawables, config, data):
         return error
     opts = adapter.LearnOptions(name=config.get_property("name"),
                                 preset=config.get_property("preset"),
-                                iterations=config.get_property("iterations"))
+                                iterations=config.get_property("iterations"),
+                                element_size=config.get_property("element-size"))
     folder = adapter.work_folder()
     src, mask = os.path.join(folder, "image.png"), os.path.join(folder, "mask.png")
     try:
@@ -324,6 +325,9 @@ def _learn_arguments(proc, limits) -> None:
                              "(better, longer)", "quick", RW)
     proc.add_int_argument("iterations", "_Iterations", "Training steps (0: the preset's)", 0,
                           1_000_000, 0, RW)
+    proc.add_double_argument("element-size", "_Element size",
+                             "Size of the texture elements learnt (2 = twice the selection's)",
+                             limits.exemplar_scale_min, limits.exemplar_scale_max, 1.0, RW)
 
 
 class TexnetPlugIn(Gimp.PlugIn):

@@ -58,6 +58,7 @@ class LearnOptions:
     name: str = "my-texture"
     preset: str = "quick"
     iterations: int = 0  # 0: the preset's
+    element_size: float = 1.0  # --exemplar-scale: element size learnt ÷ in the selection
 
 
 def recorded_engine(plugin_dir: Path) -> str | None:
@@ -89,7 +90,8 @@ def stylize_args(engine: str, image: str, output: str, opts: StylizeOptions) -> 
 
 def learn_args(engine: str, image: str, mask: str, opts: LearnOptions) -> list[str]:
     return [engine, *client.train_args(image, mask, client.model_name(opts.name), opts.preset,
-                                       opts.iterations or None, title=opts.name.strip())]
+                                       opts.iterations or None, title=opts.name.strip(),
+                                       exemplar_scale=opts.element_size)]
 
 
 def layer_name(model: str, what: str) -> str:

@@ -82,9 +82,9 @@ def stylize_request(settings: Settings, image: str, output: str,
 
 
 def learn_args(image: str, mask: str, name: str, preset: str = "quick",
-               iterations: int | None = None) -> list[str]:
+               iterations: int | None = None, exemplar_scale: float = 1.0) -> list[str]:
     return client.train_args(image, mask, client.model_name(name), preset, iterations,
-                             title=name.strip())
+                             title=name.strip(), exemplar_scale=exemplar_scale)
 
 
 def progress_text(event: Event) -> str:

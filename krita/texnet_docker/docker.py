@@ -95,10 +95,12 @@ class TexnetDocker(DockWidget):
         self.learn_iterations = QSpinBox(objectName="texnet_learn_iterations")
         self.learn_iterations.setRange(0, 1_000_000)
         self.learn_iterations.setSpecialValueText("preset's")
+        self.learn_scale = self._spin("texnet_learn_scale", 0.25, 4.0, 0.25, 1.0,
+                                      "Element size learnt: 2 = twice the selection's")
         self.learn = _button("texnet_learn", "Learn from Selection", "Train a texture model "
                              "from the selected pixels, in the background")
         form.addRow("New model", self._row(self.learn_name, self.learn_preset,
-                                           self.learn_iterations))
+                                           self.learn_iterations, self.learn_scale))
         self.cancel = _button("texnet_cancel", "Cancel", "Stop the running job")
         self.progress = QProgressBar(objectName="texnet_progress")
         self.progress.setRange(0, 100)
@@ -265,7 +267,8 @@ class TexnetDocker(DockWidget):
         try:
             job = layers.prepare_learn(doc, folder, self.learn_name.text(),
                                        self.learn_preset.currentText(),
-                                       self.learn_iterations.value())
+                                       self.learn_iterations.value(),
+                                       self.learn_scale.value())
         except Exception as exc:  # noqa: BLE001 (the status line, not Krita's crash dialog)
             shutil.rmtree(folder, ignore_errors=True)
             self.say(str(exc) if isinstance(exc, (layers.LayerError, ValueError)) else
@@ -308,6 +311,7 @@ class TexnetDocker(DockWidget):
         self.limits = parse_limits(outcome.stdout) if outcome.ok else Limits()
         self.scale.setRange(self.limits.scale_min, self.limits.scale_max)
         self.strength.setRange(0.0, self.limits.strength_max)
+        self.learn_scale.setRange(self.limits.exemplar_scale_min, self.limits.exemplar_scale_max)
         QTimer.singleShot(0, self.refresh_models)
 
     def refresh_models(self) -> None:

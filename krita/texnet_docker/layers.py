@@ -176,9 +176,8 @@ def prepare_tile(doc, folder: str, settings: Settings) -> Job:
     """A seamless tile of the canvas size for ``texnet fill --tile``."""
     output = os.path.join(folder, "tile.png")
     args = tile_args(settings, doc.width(), doc.height(), output)
-    request = (client.tile_request(tile_size(doc.width(), doc.height(), settings), output,
-                                   settings.model, settings.seed)
-               if settings.scale == 1 else None)  # the worker's tiles have no scale
+    request = client.tile_request(tile_size(doc.width(), doc.height(), settings), output,
+                                  settings.model, settings.seed, settings.scale)
     return Job(args, output, _layer_name("Tile", settings), request)  # read_png crops
 
 
@@ -199,7 +198,8 @@ def prepare_stylize(doc, folder: str, settings: Settings, node=None) -> Job:
                stylize_request(settings, image, output, mask))
 
 
-def prepare_learn(doc, folder: str, name: str, preset: str, iterations: int = 0) -> Job:
+def prepare_learn(doc, folder: str, name: str, preset: str, iterations: int = 0,
+                  exemplar_scale: float = 1.0) -> Job:
     """Export the image and the selection for ``texnet train texture IMAGE --mask``: the
     texture is learnt from the selected pixels only."""
     if not _has_selection(doc):
@@ -207,7 +207,7 @@ def prepare_learn(doc, folder: str, name: str, preset: str, iterations: int = 0)
     image, mask = os.path.join(folder, "image.png"), os.path.join(folder, "mask.png")
     export_pixels(doc, image)
     write_mask(mask, doc.selection(), doc.width(), doc.height())
-    args = learn_args(image, mask, name, preset, iterations or None)
+    args = learn_args(image, mask, name, preset, iterations or None, exemplar_scale)
     return Job(args, "", args[args.index("--name") + 1])
 
 

@@ -80,3 +80,24 @@ def test_worker_stylizes_with_a_style_model_and_refuses_the_wrong_kind(tmp_path)
     wrong = worker.handle({"id": 3, "op": "stylize", "model": str(texture), "input": str(source),
                            "output": str(tmp_path / "o2.png")})
     assert not wrong["ok"] and "texture model" in wrong["error"]["message"]
+
+
+def test_worker_tile_honours_scale_like_the_cli(tmp_path):
+    """The warm path's tiles (Krita's Tile Layer) take Scale as `texnet fill --tile --scale`."""
+    from texnet_cli.main import cli
+    from click.testing import CliRunner
+
+    model = save_tiny_model(tmp_path / "tiny.tnet")
+    worker = Worker(device="cpu")
+    answers = [worker.handle({"id": i, "op": "fill", "model": str(model), "tile": "64x64",
+                              "seed": 5, "scale": scale, "output": str(tmp_path / f"w{i}.png")})
+               for i, scale in enumerate((2.0, 1.0, 99.0))]
+    assert [a["ok"] for a in answers] == [True, True, False]
+    assert "scale" in answers[2]["error"]["message"]
+    result = CliRunner().invoke(cli, ["fill", "--model", str(model), "--tile", "64x64", "--seed",
+                                      "5", "--scale", "2", "-o", str(tmp_path / "cli.png"),
+                                      "--device", "cpu", "-q"])
+    assert result.exit_code == 0, result.output
+    warm, plain = (np.asarray(Image.open(tmp_path / f"w{i}.png")) for i in (0, 1))
+    assert np.array_equal(warm, np.asarray(Image.open(tmp_path / "cli.png")))
+    assert not np.array_equal(warm, plain)

@@ -47,6 +47,8 @@ def test_limits_come_from_the_engine(engine):
     assert (limits.scale_min, limits.scale_max) == engine_limits.SCALE_RANGE
     assert limits.strength_max == engine_limits.MAX_STRENGTH
     assert limits.one_pass_max_pixels == synthesis.ONE_PASS_MAX_PIXELS
+    assert ((limits.exemplar_scale_min, limits.exemplar_scale_max)
+            == engine_limits.EXEMPLAR_SCALE_RANGE)
     assert limits.default_model == engine_limits.DEFAULT_MODEL
     assert not client.parse_limits("not json").from_engine  # fallbacks, said so
 
@@ -106,6 +108,11 @@ def test_train_args_match_the_cli():
     assert args[:3] == ["train", "texture", "img.png"]
     assert args[args.index("--mask") + 1] == "sel.png" and "--restart" in args
     assert client.model_name(" My Bark #2 ") == "my-bark-2"
+    assert "--exemplar-scale" not in args
+    scaled = client.train_args("img.png", "sel.png", "my-bark", "cpu", exemplar_scale=2.5)
+    texture = cli.commands["train"].commands["texture"]
+    parsed = texture.make_context("texture", scaled[2:]).params  # the CLI accepts them
+    assert parsed["exemplar_scale"] == 2.5 and parsed["mask"].name == "sel.png"
     with pytest.raises(ValueError):
         client.train_args("i", None, "n", "paper")
 

@@ -393,7 +393,7 @@ def test_registers_the_procedures_in_their_menus():
     assert set(fill.arguments) == {"model", "seed", "scale", "match-colors"}
     assert fill.arguments["model"][2] == "pebbles"  # the bundled default
     assert set(stylize.arguments) == {"model", "strength", "seed", "keep-colors"}
-    assert set(learn.arguments) == {"name", "preset", "iterations"}
+    assert set(learn.arguments) == {"name", "preset", "iterations", "element-size"}
 
 
 def test_errors_reach_gimp_with_the_engine_text():

@@ -1,7 +1,8 @@
 """Training settings: every default of texture training, the limits the CLI shows, the presets.
 
-The CLI reads ``LOSSES``, ``EXEMPLAR_SCALE_RANGE``, ``EXEMPLAR_MAX_SIDE`` and ``PRESETS`` from
-this file's source without importing torch (``texnet_cli.engine_source``): keep them literals.
+The CLI reads ``LOSSES`` and ``PRESETS`` from this file's source without importing torch
+(``texnet_cli.engine_source``): keep them literals. The exemplar-scale limits live in
+:mod:`..limits`, which ``texnet limits --json`` publishes.
 """
 
 from __future__ import annotations
@@ -9,13 +10,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 from ..errors import InputError
+from ..limits import EXEMPLAR_MAX_SIDE, EXEMPLAR_SCALE_RANGE
 from ..nets.descriptor import TEXTURE_LAYERS
 
 LOSSES = ("gram", "swd", "gram+swd")
-# --exemplar-scale: the model learns texture elements this many times their size in the
-# exemplar (1 = the exemplar's own pixel scale; 2 = twice as large).
-EXEMPLAR_SCALE_RANGE = (0.25, 4.0)
-EXEMPLAR_MAX_SIDE = 1024  # default cap on the exemplar's longer side (TrainConfig)
 
 
 @dataclass(frozen=True)

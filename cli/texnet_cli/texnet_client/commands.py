@@ -56,14 +56,17 @@ def stylize_args(image: str, output: str, model: str, strength: float = 1.0, see
 
 
 def train_args(image: str, mask: str | None, name: str, preset: str = "quick",
-               iterations: int | None = None, title: str = "") -> list[str]:
-    """``texnet train texture IMAGE --mask SELECTION``: learn from the selected pixels only.
+               iterations: int | None = None, title: str = "",
+               exemplar_scale: float = 1.0) -> list[str]:
+    """``texnet train texture IMAGE --mask SELECTION``: learn from the selected pixels only;
+    ``exemplar_scale`` (element size learnt ÷ element size in the selection) when not 1.
     ``--restart`` drops a checkpoint an earlier, cancelled run of NAME left."""
     if preset not in PRESETS:
         raise ValueError(f"preset {preset!r}: use one of {', '.join(PRESETS)}")
+    scale = ["--exemplar-scale", f"{float(exemplar_scale):g}"] if exemplar_scale != 1 else []
     return ["train", "texture", image, *(["--mask", mask] if mask else []), "--name", name,
             "--preset", preset, *(["--iterations", str(int(iterations))] if iterations else []),
-            *(["--title", title] if title else []), "--restart", "--progress", "json"]
+            *scale, *(["--title", title] if title else []), "--restart", "--progress", "json"]
 
 
 def model_name(text: str) -> str:

@@ -103,6 +103,8 @@ class Limits:
     scale_min: float = 0.25
     scale_max: float = 16.0
     strength_max: float = 100.0
+    exemplar_scale_min: float = 0.25
+    exemplar_scale_max: float = 4.0
     one_pass_max_pixels: int = 2048 * 2048
     seed_max: int = MAX_SEED
     default_model: str = "pebbles"
@@ -129,6 +131,8 @@ def parse_limits(stdout: str) -> Limits:
 
     found = {"scale_min": get("scale", "min"), "scale_max": get("scale", "max"),
              "strength_max": get("strength", "max"),
+             "exemplar_scale_min": get("exemplar_scale", "min"),
+             "exemplar_scale_max": get("exemplar_scale", "max"),
              "one_pass_max_pixels": get("one_pass_max_pixels"), "seed_max": get("seed_max"),
              "default_model": get("default_model")}
     base, kept = Limits(), {}

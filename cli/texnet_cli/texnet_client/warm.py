@@ -73,9 +73,9 @@ def fill_request(image: str, mask: str, output: str, model: str | None = None, s
 
 
 def tile_request(tile: tuple[int, int], output: str, model: str | None = None,
-                 seed: int = 0) -> dict:
+                 seed: int = 0, scale: float = 1.0) -> dict:
     return {"op": "fill", "tile": f"{tile[0]}x{tile[1]}", "output": output,
-            "model": model or None, "seed": int(seed)}
+            "model": model or None, "seed": int(seed), "scale": float(scale)}
 
 
 def stylize_request(image: str, output: str, model: str, strength: float = 1.0, seed: int = 0,

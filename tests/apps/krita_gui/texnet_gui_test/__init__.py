@@ -20,7 +20,8 @@ import traceback
 
 from krita import Extension, InfoObject, Krita, Selection
 from PyQt5.QtCore import QTimer
-from PyQt5.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QSpinBox
+from PyQt5.QtWidgets import (QApplication, QComboBox, QDoubleSpinBox, QLineEdit, QPushButton,
+                             QSpinBox)
 
 POLL_MS = 50
 with open(os.environ["TEXNET_GUI_CONFIG"], encoding="utf-8") as _handle:
@@ -252,6 +253,8 @@ class GuiTest(Extension):
                                              CONFIG["learn"]["select"]))
         docker.findChild(QLineEdit, "texnet_learn_name").setText(name)
         docker.findChild(QSpinBox, "texnet_learn_iterations").setValue(iterations)
+        docker.findChild(QDoubleSpinBox, "texnet_learn_scale").setValue(
+            CONFIG["learn"].get("element_size", 1.0))
         self.learn_at = time.monotonic()
         self.button("texnet_learn").click()
 
