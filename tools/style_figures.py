@@ -25,6 +25,22 @@ from texturenet_plugin.zoo.modelfile import load_model
 CONTENT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "content"
 IMAGES = ("skimage_chelsea.png", "TowerBridgeLondon.png", "skimage_astronaut.png")
 STRENGTHS = (0.01, 0.1, 1.0, 10.0)
+# What a person sees in stylization-styles.jpg, and what benchmarks/stylize.py measured (512²
+# astronaut, vgg16 losses of the model's own objective; written by looking and measuring).
+STYLE_NOTES = {
+    "vangogh-auvers": "(session 5, vgg16, α = 1) the painting's ochre, cobalt and green palette "
+    "and its short curved brush strokes over every photo, most visible in skies and water; "
+    "buildings, faces and the cat stay readable; flat areas get a blue-green mottling. "
+    "`python benchmarks/stylize.py --model vangogh-auvers --sizes 512`: style loss 2.08e9 "
+    "(the photo itself 6.42e9; 10 s of Adam from the photo, 3 steps here: 4.12e9), content "
+    "loss 3.04e4 (Adam's 10 s: 3.30e3, 9× lower: on this CPU 10 s is 3 steps, which barely "
+    "leave the photo).",
+    "vangogh-nightcafe": "(session 5, vgg16, α = 1) the café's red, green and yellow palette "
+    "with visible brush texture; content readable. Defect: pale cyan-white lozenge blobs in "
+    "flat regions (skies, plain backgrounds; see Tower Bridge). `benchmarks/stylize.py` at "
+    "512²: style loss 1.73e9 (photo 5.17e9; 10 s of Adam: 3.26e9), content 2.46e4 (Adam's "
+    "10 s: 3.00e3).",
+}
 
 
 def load(name: str, side: int) -> torch.Tensor:
@@ -107,6 +123,8 @@ def write_card(name: str, model, folder: Path) -> Path:
          "domain), see `../shared/corpus/LICENSES.md`)"),
         f"- license: {meta.get('license')}",
         f"- descriptor: `{meta.get('descriptor')}`",
+        f"- trained on: {meta.get('trained_on', 'the shared 2-core CPU')}",
+        f"- looked at and measured: {STYLE_NOTES.get(name, 'not yet')}",
         (f"- architecture: K = {model.spec.scales} scales, {model.spec.norm} normalisation, "
          "content concatenated with the noise at every scale"),
         (f"- training: {t.get('completed_iterations')} iterations, batch {t.get('batch_size')} "

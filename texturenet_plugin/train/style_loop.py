@@ -46,9 +46,11 @@ class StyleConfig(TrainConfig):
     # layer's normalised gradient reaches the pixels of a 128² crop with an L1 mass of
     # 310 / 1470 / 4660 / 7180 / 6070 (relu1_1 … relu5_1, 19.7k together) and relu4_2's with
     # 12.4k per unit α (docs/stylization.md, session 4). α = 10 (tuned on vgg16-hed, whose
-    # layers pull ~10× weaker) let the content win 6:1 and the stylizer copied the photo; 3 puts
-    # content and style near 2:1. The shipped stylizers use it.
-    content_weight: float = 3.0
+    # layers pull ~10× weaker) let the content win 6:1 and the stylizer copied the photo; so did
+    # 3 (content 2:1). 0.5 painted strokes but lost the buildings; 1 (style ~1.6:1) keeps the
+    # content and carries the painting's strokes and palette: the shipped stylizers use it
+    # (docs/training-notes.md, session 5).
+    content_weight: float = 1.0
     content_layers: tuple[str, ...] = CONTENT_LAYERS
     norm: str = "instance"
     scales: int = 5  # the paper's K for stylization; sizes must be multiples of 16 inside
