@@ -131,15 +131,17 @@ def sheet(records: list[dict], path: Path) -> None:
 
 
 def table(records: list[dict]) -> str:
-    head = ("| model | texnet loss | G'MIC loss | ratio | texnet 512² s | G'MIC 512² s "
-            "| texnet 2048² s | G'MIC 2048² s |\n|---|---|---|---|---|---|---|---|\n")
+    head = ("| model | trained on | texnet loss | G'MIC loss | ratio | texnet 512² s "
+            "| G'MIC 512² s | texnet 2048² s | G'MIC 2048² s |\n"
+            "|---|---|---|---|---|---|---|---|---|\n")
     rows = []
     for r in records:
         t, g = r["texnet"], r["gmic"]
-        times = [f"{d.get(k, float('nan')):.2f}" for k in ("seconds_512", "seconds_2048")
-                 for d in (t, g)]
-        rows.append(f"| {r['model']} | {t['mean_loss']:.3g} | {g['mean_loss']:.3g} | "
-                    f"{r['loss_ratio']:.2f}× | {times[0]} | {times[1]} | {times[2]} | {times[3]} |")
+        times = [f"{d[k]:.2f}" if k in d else "—" for k in ("seconds_512", "seconds_2048")
+                 for d in (t, g)]  # "—": run with --no-timing
+        rows.append(f"| {r['model']} | `{r['descriptor']}` | {t['mean_loss']:.3g} | "
+                    f"{g['mean_loss']:.3g} | {r['loss_ratio']:.2f}× | {times[0]} | {times[1]} | "
+                    f"{times[2]} | {times[3]} |")
     return head + "\n".join(rows) + "\n"
 
 

@@ -28,11 +28,14 @@ VISUAL_NOTES = {
     "mud": "(session 5, vgg16) lumpy dried mud with fine cracks and small embedded grit in the "
     "exemplar's browns, no glowing specks in 8 samples at 512²; more uniform than the "
     "exemplar (none of its dark patches or grey-green stones) and with a faint diagonal grain.",
-    "rock": "lichen-grey stone with darker veins; pale-yellow specks (a colour the exemplar "
-    "has) are too frequent, and the exemplar's large plates are missing.",
+    "rock": "(session 5, vgg16) grey-beige stone with dark crack lines and cream lichen "
+    "patches, no glowing specks in 8 samples at 512²; finer and more uniform than the "
+    "exemplar, whose large plates and deep relief it does not reproduce.",
     "gravel": "rounded grey stones of the right size, softer than the exemplar's sharp "
     "chips; a few white specks per sample. Misses the speed-up bar (see docs/quality.md).",
-    "bark": "vertical ridged bark with the exemplar's colours; a few small teal specks.",
+    "bark": "(session 5, vgg16) vertical ridged bark in the exemplar's browns with dark "
+    "furrows, no specks in 8 samples at 512²; the ridges are narrower and more regular than "
+    "in the small (82×90) exemplar.",
     "crinkled-paper": "(session 5, vgg16) peach paper with shaded creases, in 8 samples at 512² "
     "no specks; the creases run mostly horizontally in a regular, dune-like rhythm where the "
     "exemplar's folds go every way.",
