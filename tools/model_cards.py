@@ -31,8 +31,11 @@ VISUAL_NOTES = {
     "rock": "(session 5, vgg16) grey-beige stone with dark crack lines and cream lichen "
     "patches, no glowing specks in 8 samples at 512²; finer and more uniform than the "
     "exemplar, whose large plates and deep relief it does not reproduce.",
-    "gravel": "rounded grey stones of the right size, softer than the exemplar's sharp "
-    "chips; a few white specks per sample. Misses the speed-up bar (see docs/quality.md).",
+    "gravel": "(session 5, vgg16, **quick preset** for lack of session time) grey stones "
+    "now at the exemplar's own size (the old model learnt half-size stones from an exemplar "
+    "shrunk to 256 px), but rounded and soft where the exemplar's chips are sharp and "
+    "angular, with pale smeared streaks and a few faint greenish-grey patches; no bright "
+    "specks in 8 samples at 512². Misses the speed-up bar (272×).",
     "bark": "(session 5, vgg16) vertical ridged bark in the exemplar's browns with dark "
     "furrows, no specks in 8 samples at 512²; the ridges are narrower and more regular than "
     "in the small (82×90) exemplar.",
