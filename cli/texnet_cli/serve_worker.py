@@ -4,7 +4,7 @@ The protocol is one JSON object per line (the CLI's ``texnet serve`` reads them 
 writes one answer per line on stdout). Requests::
 
     {"id": 1, "op": "fill", "tile": "512x512", "output": "/tmp/a.png",
-     "model": "pebbles", "seed": 0, "precision": "auto"}
+     "model": "pebbles", "seed": 0, "scale": 1.0, "precision": "auto"}
     {"id": 2, "op": "canvas", "box": [left, top, right, bottom], "output": "...", ...}
     {"id": 5, "op": "stylize", "model": "NAME|PATH", "input": "in.jpg", "output": "out.png",
      "strength": 1.0, "seed": 0, "keep_colors": false, "mask": null, "precision": "auto"}
