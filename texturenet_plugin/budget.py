@@ -28,6 +28,9 @@ RESAMPLE_BYTES_PER_PLANE_VALUE = 16  # uint8 plane, float32 copy and two interpo
 # Training: generator and descriptor activations, kept for the backward pass, per sample pixel
 # (measured order of magnitude: the cpu preset, batch 4 of 128², peaks near 0.6 GB).
 TRAIN_BYTES_PER_SAMPLE_PIXEL = 4096
+# The style image's descriptor features, once, without gradients (measured: 734 bytes per pixel
+# for vgg16 at 1024², relu1_1..relu5_1 and their Grams; rounded up).
+STYLE_BYTES_PER_PIXEL = 1024
 FALLBACK_MEMORY = 8 << 30  # when the platform does not say
 
 
@@ -121,3 +124,9 @@ def check_training(batch_size: int, size: int, what: str = "training") -> None:
     require_memory(f"{what} with batches of {batch_size} samples of {size}x{size}",
                    batch_size * size * size * TRAIN_BYTES_PER_SAMPLE_PIXEL,
                    "use a smaller --batch-size or --size")
+
+
+def check_style_size(side: int) -> None:
+    """A style image scaled to at most ``side`` px on its longest side (``--style-size``)."""
+    require_memory(f"a style image of up to {side}x{side} px", side * side * STYLE_BYTES_PER_PIXEL,
+                   "use a smaller --style-size")

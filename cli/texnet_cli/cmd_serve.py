@@ -73,6 +73,8 @@ def serve(app: App, precision, socket_path, idle_exit):
         worker = Worker(device=app.device, precision=precision,
                         reporter_for=connection.reporter_for)
         serve_socket(worker, connection, socket_path, idle_exit, serve_lines, app.token)
+        if app.token.cancelled:  # SIGINT/SIGTERM ended it: exit 3, as the stdin worker does
+            raise KeyboardInterrupt
         return
     worker = Worker(device=app.device, precision=precision, reporter_for=_progress_for(app))
 

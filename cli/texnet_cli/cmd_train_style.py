@@ -49,7 +49,7 @@ def train_style(app: App, style, content_dir, name, content_weight, style_size, 
                 norm, descriptor, iterations, batch_size, size, lr, preview_every, seed, resume,
                 restart, title, license_, output):
     """Train a stylizer for the painting STYLE (Ctrl-C saves a checkpoint; --resume continues)."""
-    from texturenet_plugin.budget import check_training
+    from texturenet_plugin.budget import check_style_size, check_training
     from texturenet_plugin.device import resolve_device
     from texturenet_plugin.train.style import train_style_model
     from texturenet_plugin.train.style_loop import style_preset
@@ -63,6 +63,7 @@ def train_style(app: App, style, content_dir, name, content_weight, style_size, 
         preview_every=preview_every, seed=seed,
     ).validate()
     check_training(config.batch_size, config.size, "style training")  # before any allocation
+    check_style_size(config.exemplar_max_side)
     card = ModelCard(name=name, title=title, license=license_, source=style.name)
     path = train_style_model(style, content_dir, card, config, app.reporter(), resume=resume,
                              restart=restart, device=resolve_device(app.device), output=output)

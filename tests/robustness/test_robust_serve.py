@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 
 import pytest
 from helpers import save_tiny_model
@@ -83,6 +84,25 @@ def test_f9_an_idle_worker_exits_3_on_a_signal(signum):
         assert ask(proc, {"id": 1, "op": "ping"})["ok"]
         proc.send_signal(signum)
         assert proc.wait(timeout=20) == 3
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@posix
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_f9_an_idle_socket_worker_exits_3_on_a_signal_and_removes_its_socket(tmp_path, signum):
+    sock = tmp_path / "w.sock"
+    proc = subprocess.Popen(TEXNET + ["serve", "--device", "cpu", "--socket", str(sock)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not sock.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sock.exists(), proc.stderr.read() if proc.poll() is not None else "no socket"
+        proc.send_signal(signum)
+        assert proc.wait(timeout=20) == 3
+        assert not sock.exists()
     finally:
         proc.kill()
         proc.wait()

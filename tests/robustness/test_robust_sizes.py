@@ -86,3 +86,20 @@ def test_budget_limits_match_the_modules_that_use_them():
     assert budget.PLANE_BAND_ROWS == canvas.PLANE_BAND_ROWS
     assert budget.MAX_CANVAS_PIXELS == images.MAX_PIXELS
     assert budget.MAX_CANVAS_SIDE == synthesis.MAX_SIDE
+
+
+def test_style_size_beyond_memory_is_refused_before_the_painting_is_read(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+    from texnet_cli.main import cli
+
+    monkeypatch.setattr(budget, "memory_limit", lambda: 4 << 30)
+    budget.check_style_size(1024)  # ~1 GiB: fits
+    with pytest.raises(InputError, match="--style-size"):
+        budget.check_style_size(4096)
+    painting = tmp_path / "painting.png"  # not an image: reading it would fail differently
+    painting.write_bytes(b"not a png")
+    result = CliRunner().invoke(cli, ["train", "style", str(painting), "--content",
+                                      str(tmp_path), "--name", "big", "--style-size", "4096",
+                                      "--device", "cpu"])
+    assert isinstance(result.exception, InputError), result.output  # not the ImageError
+    assert "style image of up to 4096x4096" in str(result.exception)
