@@ -119,8 +119,28 @@ def other_text(q: dict) -> str:
     return f"{name}: {rec['seconds_per_sample'] * 1000:.0f} ms, {speedup_text(rec)}"
 
 
+def stages(training: dict) -> list[dict]:
+    """The training of a model and of every model it continued (``--init``), first first."""
+    chain = []
+    while training:
+        chain.insert(0, training)
+        training = training.get("init", {}).get("training", {})
+    return chain
+
+
+def stage_text(t: dict) -> str:
+    return (f"{t.get('iterations')} iterations, batch {t.get('batch_size')}, {t.get('size')}² "
+            f"samples, Adam lr {t.get('lr')}, colour-histogram weight {t.get('color_weight', 0)}")
+
+
+def total_seconds(meta: dict) -> float | None:
+    seconds = [t.get("seconds") for t in stages(meta.get("training", {}))]
+    return sum(seconds) if seconds and None not in seconds else None
+
+
 def card(name: str, meta: dict, quality: dict | None) -> str:
     t = meta.get("training", {})
+    chain = stages(t)
     lines = [
         f"# {meta.get('title', name)} (`{name}`)", "",
         f"![contact sheet](../models/{name}.jpg)", "",
@@ -128,10 +148,10 @@ def card(name: str, meta: dict, quality: dict | None) -> str:
         "(in `exemplars/`, licences in `exemplars/LICENSES.md`)",
         f"- license: {meta.get('license')}",
         f"- descriptor: `{meta.get('descriptor')}`",
-        f"- training: preset settings {t.get('iterations')} iterations, batch {t.get('batch_size')}, "
-        f"{t.get('size')}² samples, Adam lr {t.get('lr')}, colour-histogram weight "
-        f"{t.get('color_weight', 0)}; {fmt(t.get('seconds'))} s of training compute; final "
-        f"training loss ({t.get('size')}² samples) {fmt(t.get('final_loss'))}",
+        f"- training: {', then '.join(stage_text(stage) for stage in chain)}; "
+        f"{fmt(total_seconds(meta))} s of training compute"
+        + (f" ({' + '.join(fmt(stage.get('seconds')) for stage in chain)})" if len(chain) > 1 else "")
+        + f"; final training loss ({t.get('size')}² samples) {fmt(t.get('final_loss'))}",
     ]
     if meta.get("trained_on"):
         lines.append(f"- trained on: {meta['trained_on']}")
@@ -163,7 +183,7 @@ def misses(q: dict) -> list[str]:
 def train_seconds(meta: dict) -> str:
     """Training compute time; "(GPU)" for GPU-trained models, "(shared CPU)" for those trained
     one thread each on a 2-core CPU busy with other jobs (wall time far above an idle run's)."""
-    seconds = fmt(meta.get("training", {}).get("seconds"))
+    seconds = fmt(total_seconds(meta))
     where = meta.get("trained_on", "")
     if not where:
         return seconds

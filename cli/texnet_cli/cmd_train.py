@@ -14,15 +14,16 @@ from .engine_source import config_presets, dict_keys, literal
 TRAINING = "texturenet_plugin.train.config"
 DESCRIPTORS = dict_keys("texturenet_plugin.zoo.descriptor_weights", "DESCRIPTORS")
 LOSSES = literal(TRAINING, "LOSSES")
+INIT_PRESETS = literal(TRAINING, "INIT_PRESETS")
 SCALE_LOW, SCALE_HIGH = EXEMPLAR_SCALE_RANGE
 MAX_SIDE = EXEMPLAR_MAX_SIDE
 SHOWN = ("iterations", "batch_size", "size", "lr", "descriptor", "color_weight", "range_weight",
          "loss")
 PRESETS = config_presets(TRAINING, "PRESETS", SHOWN)
-# Cost scale: the cpu preset (batch 4 of 128² samples, vgg16-hed) took ≈ 0.4 s per iteration
-# on 2 idle cores of the development machine (README, Training); other presets are scaled by
-# their sample pixels per iteration, a rough guide only (the descriptor changes it too).
-SECONDS_PER_SAMPLE_PIXEL = 0.4 / (4 * 128 * 128)
+# Cost scale: the cpu preset (batch 4 of 128² samples, vgg16) took 1.11 s per iteration on 2
+# idle cores of the development machine (docs/training-notes.md, session 5); other presets are
+# scaled by their sample pixels per iteration, a rough guide only.
+SECONDS_PER_SAMPLE_PIXEL = 1.11 / (4 * 128 * 128)
 DEFAULT_PRESET = "cpu"
 
 
@@ -36,12 +37,13 @@ def _duration(seconds: float) -> str:
 
 def presets_epilog() -> str:
     """The preset table of `texnet train texture --help`, from training.PRESETS."""
-    lines = ["Presets (values from texturenet_plugin/train/loop.py; cost: a rough estimate "
-             "for 2 CPU cores, scaled from the cpu preset's measured 0.4 s/iteration; a GPU "
+    lines = ["Presets (values from texturenet_plugin/train/config.py; cost: a rough estimate "
+             "for 2 CPU cores, scaled from the cpu preset's measured 1.11 s/iteration; a GPU "
              "is far faster):", "", "\b"]
     for name, p in PRESETS.items():
         extra = f", colour term {p['color_weight']:g}" if p["color_weight"] else ""
         extra += f", loss {p['loss']}" if p["loss"] != "gram" else ""
+        extra += ", continues the --init model" if name in INIT_PRESETS else ""
         cost = p["iterations"] * p["batch_size"] * p["size"] ** 2 * SECONDS_PER_SAMPLE_PIXEL
         label = f"{name} (default)" if name == DEFAULT_PRESET else name
         lines.append(f"  {label:<13} {p['iterations']} iterations, batch {p['batch_size']} of "
@@ -86,6 +88,10 @@ def train():
                    "its own pixel scale, 2 = elements twice as large [default: 1]. Exemplars "
                    f"whose longer side would exceed {MAX_SIDE} px are downscaled to it "
                    "(memory and time); training says so.")
+@click.option("--init", "init_ref", metavar="MODEL",
+              help="Start from this texture model's weights (a name or a .tnet file) instead "
+                   "of from scratch: with --preset refine, continue it on larger samples. "
+                   "Give the EXEMPLAR (and --exemplar-scale) it was trained on.")
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint of NAME.")
 @click.option("--restart", is_flag=True, help="Discard an existing checkpoint of NAME.")
 @click.option("--title", default="", help="Human-readable title for the model card.")
@@ -96,23 +102,26 @@ def train():
 @common_options
 def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterations, batch_size,
                       size, lr, checkpoint_every, color_weight, range_weight, loss, seed, mask,
-                      exemplar_scale,
-                      resume, restart, title, license_, output):
+                      exemplar_scale, init_ref, resume, restart, title, license_, output):
     """Train a texture generator from EXEMPLAR (Ctrl-C saves a checkpoint; --resume continues)."""
     from texturenet_plugin.budget import check_training
     from texturenet_plugin.device import resolve_device
     from texturenet_plugin.train.config import preset
     from texturenet_plugin.train.texture import ModelCard, train_texture_model
+    from texturenet_plugin.zoo.local import load as load_model
 
+    if preset_name in INIT_PRESETS and init_ref is None:
+        raise click.UsageError(f"--preset {preset_name} continues a model: give it with --init")
     config = preset(preset_name, descriptor=descriptor, iterations=iterations,
                     batch_size=batch_size, size=size, lr=lr, checkpoint_every=checkpoint_every,
                     color_weight=color_weight, range_weight=range_weight, loss=loss, seed=seed,
                     exemplar_scale=exemplar_scale).validate()
     check_training(config.batch_size, config.size)  # against memory, before any allocation
+    init = load_model(init_ref) if init_ref is not None else None
     card = ModelCard(name=name, title=title, license=license_, source=exemplar.name)
     path = train_texture_model(exemplar, card, config, app.reporter(), resume=resume,
                                device=resolve_device(app.device), output=output, restart=restart,
-                               mask=mask, notes=lambda note: app.info(f"note: {note}"))
+                               mask=mask, notes=lambda note: app.info(f"note: {note}"), init=init)
     app.result(path)
 
 

@@ -99,7 +99,16 @@ PRESETS: dict[str, TrainConfig] = {
         iterations=500, batch_size=4, size=128, lr=0.05, lr_decay_start=250,
         lr_decay_every=50, lr_decay=0.7, checkpoint_every=50, range_weight=1.0,
     ),
+    # Continues a trained model (`--init`, which this preset needs) on 256² samples: structure
+    # larger than a 128² sample (relu5_1 sees 16×16 cells, not 8×8). A low, constant rate:
+    # Adam's first steps at 0.01 undid a trained model (docs/training-notes.md, session 6).
+    "refine": TrainConfig(
+        iterations=100, batch_size=4, size=256, lr=0.002, lr_decay_start=100, lr_decay_every=50,
+        lr_decay=0.7, checkpoint_every=10, color_weight=300.0, range_weight=1.0,
+    ),
 }
+# Presets that continue a model given with --init rather than train one from scratch.
+INIT_PRESETS = ("refine",)
 
 
 def preset(name: str, **overrides) -> TrainConfig:

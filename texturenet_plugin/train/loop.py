@@ -150,10 +150,14 @@ def texture_objective(features, grams, config: TrainConfig, rng: torch.Generator
     return total, gram
 
 
+def texture_spec(config: TrainConfig) -> GeneratorSpec:
+    """The generator a texture training with ``config`` builds."""
+    return GeneratorSpec(scales=config.scales, norm=config.norm, output=config.output)
+
+
 def new_state(config: TrainConfig, device: torch.device) -> TrainState:
     torch.manual_seed(config.seed)
-    spec = GeneratorSpec(scales=config.scales, norm=config.norm, output=config.output)
-    gen = Generator(spec).to(device)
+    gen = Generator(texture_spec(config)).to(device)
     opt = torch.optim.Adam(gen.parameters(), lr=config.lr)
     return TrainState(gen, opt, torch.Generator().manual_seed(config.seed))
 
@@ -229,13 +233,15 @@ def train_texture(
     resume: bool = False,
     device: torch.device | str = "cpu",
     mask: torch.Tensor | None = None,
+    make_state: Callable[[TrainConfig, torch.device], TrainState] | None = None,
 ) -> TrainState:
     """Train (or resume) until ``config.iterations``; checkpoints into ``run_dir``.
     ``exemplar``: (3, H, W) in [0, 1]; ``mask``: None, or (H, W) coverage in [0, 1] of the
-    pixels to learn from (a selection cropped to its bounding box, :func:`.region.read_region`)."""
+    pixels to learn from (a selection cropped to its bounding box, :func:`.region.read_region`).
+    ``make_state``: the fresh state (default :func:`new_state`; ``--init`` starts from a model)."""
     reporter, device = reporter or Reporter(), torch.device(device)
     descriptor, grams, state = prepare_run(config, descriptor, exemplar, run_dir, resume,
-                                           device, new_state, mask)
+                                           device, make_state or new_state, mask)
     colors = exemplar_colors(exemplar.to(device), config, mask)
     distributions = exemplar_distributions(descriptor, exemplar.to(device), config, mask)
     bounds = exemplar_range(exemplar.to(device), config, mask)

@@ -20,7 +20,8 @@ from ..zoo.local import validate_name
 from ..zoo.modelfile import ModelFile, save_model
 from .checkpoint import checkpoint_path, saved_config
 from .config import TrainConfig
-from .loop import TrainState, check_exemplar, exemplar_factor, exemplar_note, train_texture
+from .loop import (TrainState, check_exemplar, exemplar_factor, exemplar_note, new_state,
+                   texture_spec, train_texture)
 from .region import Region, read_region
 
 PREVIEW_SIZE = 128
@@ -57,13 +58,17 @@ def exemplar_meta(image: torch.Tensor, config: TrainConfig, region: Region | Non
 
 
 def build_model_file(state: TrainState, card: ModelCard, config: TrainConfig,
-                     exemplar: dict | None = None) -> ModelFile:
+                     exemplar: dict | None = None, init: ModelFile | None = None) -> ModelFile:
+    """The trained model; with ``init`` (``--init``) its training records the model it
+    continued (name and training, so the compute of every stage stays on record)."""
     gen = state.generator.eval().cpu()
     training = config.to_dict() | {
         "final_loss": float(np.mean(state.history[-20:])) if state.history else None,
         "seconds": round(state.seconds, 1),
         "completed_iterations": state.iteration,
     }
+    if init is not None:
+        training["init"] = {"name": init.name, "training": init.meta.get("training", {})}
     meta = {
         "name": card.name, "title": card.title or card.name, "license": card.license,
         "source": card.source, "descriptor": config.descriptor, "training": training,
@@ -72,6 +77,29 @@ def build_model_file(state: TrainState, card: ModelCard, config: TrainConfig,
     if exemplar is not None:
         meta["exemplar"] = exemplar
     return ModelFile("texture", gen.spec, gen.state_dict(), meta)
+
+
+def init_state(model: ModelFile, config: TrainConfig) -> Callable:
+    """``make_state`` for a run that starts from ``model``'s weights (``--init``). Refuses a
+    model the run's settings would not rebuild (architecture, or the element size it learnt)."""
+    learnt = model.meta.get("training", {}).get("exemplar_scale", config.exemplar_scale)
+    if model.kind != "texture":
+        raise InputError(f"--init {model.name!r} is a {model.kind} model, not a texture model")
+    if learnt != config.exemplar_scale:
+        raise InputError(f"--init {model.name!r} learnt at --exemplar-scale {learnt:g}; pass "
+                         f"--exemplar-scale {learnt:g} to continue it (this run: "
+                         f"{config.exemplar_scale:g})")
+
+    if model.spec != texture_spec(config):
+        raise InputError(f"--init {model.name!r} is not the generator this training builds "
+                         f"({model.spec} vs {texture_spec(config)})")
+
+    def make(config: TrainConfig, device: torch.device) -> TrainState:
+        state = new_state(config, device)
+        state.generator.load_state_dict(model.state_dict)
+        return state
+
+    return make
 
 
 def resumed_config(run_dir: Path, config: TrainConfig) -> TrainConfig:
@@ -100,13 +128,15 @@ def train_texture_model(
     exemplar: str | Path, card: ModelCard, config: TrainConfig,
     reporter: Reporter | None = None, resume: bool = False, device="cpu",
     output: Path | None = None, restart: bool = False, mask: str | Path | None = None,
-    notes: Callable[[str], None] | None = None,
+    notes: Callable[[str], None] | None = None, init: ModelFile | None = None,
 ) -> Path:
     """Train, save ``<user models>/<name>.tnet`` (or ``output``); returns the model's path.
 
     ``mask``: a selection image of the exemplar's size (white = selected): the model learns
     from the selected pixels only (:mod:`.region`). ``notes`` receives what a user should
-    read even without a progress display (an exemplar downscaled to the size cap).
+    read even without a progress display (an exemplar downscaled to the size cap). ``init``:
+    start from this model's weights (refine it, e.g. on larger samples); a resumed run
+    continues its checkpoint instead.
     Checkpoints go to ``<data>/runs/<name>/``; a finished run removes its checkpoint folder.
     """
     validate_name(card.name)
@@ -116,6 +146,7 @@ def train_texture_model(
     run_dir = _run_dir(card.name, resume, restart)
     config = resumed_config(run_dir, config) if resume else config
     check_exemplar(image, config, region.mask if region else None)
+    make_state = init_state(init, config) if init is not None and not resume else None
     note = exemplar_note(*image.shape[-2:], config, "selection" if region else "exemplar")
     reporter.report("load", 0, 1, note)
     if notes and exemplar_factor(*image.shape[-2:], config) != config.exemplar_scale:
@@ -123,9 +154,9 @@ def train_texture_model(
     reporter.report("load", 0, 1, f"descriptor {config.descriptor}")
     descriptor = load_descriptor(config.descriptor, pool=config.pool)
     state = train_texture(image, descriptor, config, run_dir, reporter, resume, device,
-                          mask=region.mask if region else None)
+                          mask=region.mask if region else None, make_state=make_state)
     path = output or env.user_models_dir() / f"{card.name}.tnet"
-    save_model(build_model_file(state, card, config, exemplar_meta(image, config, region)),
+    save_model(build_model_file(state, card, config, exemplar_meta(image, config, region), init),
                path)
     shutil.rmtree(run_dir, ignore_errors=True)
     return path
