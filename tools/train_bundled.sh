@@ -4,6 +4,8 @@
 # vgg16`). Models already in OUT_DIR are skipped, so a cut-off run continues where it stopped.
 #   bash tools/train_bundled.sh [OUT_DIR] [NAME ...]   (default: texturenet_plugin/bundled, all)
 # Extra `texnet train texture` options go in TRAIN_ARGS, e.g. TRAIN_ARGS="--preset paper".
+# INIT_FROM=DIR continues each model from DIR/NAME.tnet (or the bundled one when DIR has none)
+# with the refine preset: INIT_FROM=/tmp/base bash tools/train_bundled.sh /tmp/refined sand
 # Lines of bundled_models.txt: NAME EXEMPLAR TITLE|LICENSE
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +19,13 @@ while read -r name file rest; do
   [ -f "$out_dir/$name.tnet" ] && continue
   resume="--restart"
   [ -f "$runs/$name/checkpoint.pt" ] && resume="--resume"
+  stage=(--preset cpu)
+  if [ -n "${INIT_FROM:-}" ]; then
+    init="$INIT_FROM/$name.tnet"
+    [ -f "$init" ] || init="$here/texturenet_plugin/bundled/$name.tnet"
+    stage=(--preset refine --init "$init")
+  fi
   # shellcheck disable=SC2086
-  texnet train texture "$here/exemplars/$file" --name "$name" --preset cpu --title "$title" \
+  texnet train texture "$here/exemplars/$file" --name "$name" "${stage[@]}" --title "$title" \
     --license "$license" -o "$out_dir/$name.tnet" $resume ${TRAIN_ARGS:-} || exit $?
 done < "$here/tools/bundled_models.txt"
