@@ -22,9 +22,10 @@ VISUAL_NOTES = {
     "grout between them, no glowing highlight spots in 8 samples at 512²; the stones are more "
     "uniform in size and outline than the exemplar's (no elongated or cracked ones), a few have "
     "pale yellow-green rims, and the grout is flatter than the exemplar's sandy joints.",
-    "sand": "(session 4, vgg16) sand grain and colour as in the exemplar with small grey-blue "
-    "pebbles; no blobs; more uniform at large scale than the exemplar or G'MIC's result, with "
-    "a few bright yellow grains too many.",
+    "sand": "(session 4 `cpu` preset, refined in session 6 on 256² samples, vgg16) sand "
+    "grain and colour as in the exemplar with small grey-blue pebbles, and now the exemplar's "
+    "darker and lighter patches at large scale; in 8 samples at 512² no bright specks, but "
+    "faint pinkish-orange blotches of ~20 px scattered (a few per sample), a defect.",
     "mud": "(session 5, vgg16) lumpy dried mud with fine cracks and small embedded grit in the "
     "exemplar's browns, no glowing specks in 8 samples at 512²; more uniform than the "
     "exemplar (none of its dark patches or grey-green stones) and with a faint diagonal grain.",
