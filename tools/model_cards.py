@@ -29,9 +29,11 @@ VISUAL_NOTES = {
     "mud": "(session 5, vgg16) lumpy dried mud with fine cracks and small embedded grit in the "
     "exemplar's browns, no glowing specks in 8 samples at 512²; more uniform than the "
     "exemplar (none of its dark patches or grey-green stones) and with a faint diagonal grain.",
-    "rock": "(session 5, vgg16) grey-beige stone with dark crack lines and cream lichen "
-    "patches, no glowing specks in 8 samples at 512²; finer and more uniform than the "
-    "exemplar, whose large plates and deep relief it does not reproduce.",
+    "rock": "(session 5 `cpu` preset, refined in session 6 on 256² samples, vgg16) grey-beige "
+    "stone with dark crack lines and cream lichen patches, larger and with more relief than "
+    "before refining; no glowing specks in 8 samples at 512²; still finer and more uniform "
+    "than the exemplar's large plates, and a fine diagonal cross-hatching (a woven, "
+    "canvas-like pattern) shows in the grey areas at 1:1, as it did before refining.",
     "gravel": "(session 5, vgg16, **quick preset** for lack of session time) grey stones "
     "now at the exemplar's own size (the old model learnt half-size stones from an exemplar "
     "shrunk to 256 px), but rounded and soft where the exemplar's chips are sharp and "
