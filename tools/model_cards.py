@@ -45,14 +45,21 @@ VISUAL_NOTES = {
     "crinkled-paper": "(session 5, vgg16) peach paper with shaded creases, in 8 samples at 512² "
     "no specks; the creases run mostly horizontally in a regular, dune-like rhythm where the "
     "exemplar's folds go every way.",
-    "cracked-stone": "embossed grey stone with cracks of the exemplar's width and relief; a "
-    "few faint greenish patches.",
+    "cracked-stone": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²) "
+    "embossed grey stone with cracks of the exemplar's width and relief, no specks in 8 samples "
+    "at 512²; the cracks are shorter and denser than the exemplar's few long ones, so the plates "
+    "are smaller and the surface reads more cellular, and a faint fine hatching shows in the "
+    "flat areas at 1:1.",
     "walnut": "mottled walnut burl with the exemplar's colour and grain size; now and then a "
     "dark knot (the exemplar has them too).",
     "leopard": "leopard rosettes (dark rings with a tawny centre) at the exemplar's size and "
     "density; rosettes merge into dark streaks here and there; a few teal specks.",
-    "burlwood": "burl grain and colour as in the exemplar, but **1 of 4 samples has large "
-    "white blobs** (the hot-spot defect the colour term did not remove here).",
+    "burlwood": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²) orange-brown "
+    "burl grain with dark pores in the exemplar's colours; the grain is laid out in regular "
+    "diagonal ripples the exemplar does not have, and **small saturated orange oval blobs "
+    "(~15 px, about 20 per 512² sample)** are scattered over it, a defect (before refining they "
+    "were glowing yellow-green; the old vgg16-hed model had large white ones). Misses the "
+    "speed-up bar (462×).",
 }
 
 QUALITY_HEADER = """# Quality of the bundled texture models
