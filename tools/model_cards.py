@@ -34,11 +34,11 @@ VISUAL_NOTES = {
     "before refining; no glowing specks in 8 samples at 512²; still finer and more uniform "
     "than the exemplar's large plates, and a fine diagonal cross-hatching (a woven, "
     "canvas-like pattern) shows in the grey areas at 1:1, as it did before refining.",
-    "gravel": "(session 5, vgg16, **quick preset** for lack of session time) grey stones "
-    "now at the exemplar's own size (the old model learnt half-size stones from an exemplar "
-    "shrunk to 256 px), but rounded and soft where the exemplar's chips are sharp and "
-    "angular, with pale smeared streaks and a few faint greenish-grey patches; no bright "
-    "specks in 8 samples at 512². Misses the speed-up bar (272×).",
+    "gravel": "(session 5 **quick preset**, refined in session 6 on 256² samples, vgg16) grey "
+    "stones at the exemplar's own size with dark outlines and shading, denser and better "
+    "separated than before refining; but rounded and soft where the exemplar's chips are sharp "
+    "and angular, with pale worm-like smears between stones and a few larger pale elongated "
+    "stones; no bright specks in 8 samples at 512². Misses the speed-up bar (288×).",
     "bark": "(session 5, vgg16) vertical ridged bark in the exemplar's browns with dark "
     "furrows, no specks in 8 samples at 512²; the ridges are narrower and more regular than "
     "in the small (82×90) exemplar.",
