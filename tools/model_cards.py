@@ -18,10 +18,12 @@ BARS = {"speedup": 500, "diversity": 0.6, "seam_score": 1.2}
 
 # What a person sees in the contact sheets (written by looking at them; numbers do not say it).
 VISUAL_NOTES = {
-    "pebbles": "(session 4, vgg16) separate, shaded, rounded stones of the exemplar's size with "
-    "grout between them, no glowing highlight spots in 8 samples at 512²; the stones are more "
-    "uniform in size and outline than the exemplar's (no elongated or cracked ones), a few have "
-    "pale yellow-green rims, and the grout is flatter than the exemplar's sandy joints.",
+    "pebbles": "(session 4 `cpu` preset, refined in session 6 with 60 iterations at 256², vgg16) "
+    "separate, shaded, rounded stones of the exemplar's size with dark outlines and grout "
+    "between them, no glowing highlight spots in 8 samples at 512²; the stones are more uniform "
+    "in size and outline than the exemplar's (no cracked or very elongated ones), and pale "
+    "yellow-green elongated smears sit in the grout between stones (as before refining), a "
+    "defect.",
     "sand": "(session 4 `cpu` preset, refined in session 6 on 256² samples, vgg16) sand "
     "grain and colour as in the exemplar with small grey-blue pebbles, and now the exemplar's "
     "darker and lighter patches at large scale; in 8 samples at 512² no bright specks, but "
@@ -50,10 +52,17 @@ VISUAL_NOTES = {
     "at 512²; the cracks are shorter and denser than the exemplar's few long ones, so the plates "
     "are smaller and the surface reads more cellular, and a faint fine hatching shows in the "
     "flat areas at 1:1.",
-    "walnut": "mottled walnut burl with the exemplar's colour and grain size; now and then a "
-    "dark knot (the exemplar has them too).",
-    "leopard": "leopard rosettes (dark rings with a tawny centre) at the exemplar's size and "
-    "density; rosettes merge into dark streaks here and there; a few teal specks.",
+    "walnut": "(session 6, vgg16: `quick` preset with the colour term, 60 refine iterations at "
+    "256², then 60 more with the colour-histogram weight raised to 2000) mottled walnut grain in "
+    "the exemplar's reddish browns, in 8 samples at 512² no specks; small dark knots with an "
+    "orange rim, a few per sample, like the exemplar's knots but rounder. Before the last stage "
+    "those knots were **green and blue-grey blobs** (off-palette): the stronger colour term "
+    "pulled them into the exemplar's palette.",
+    "leopard": "(session 6, vgg16, `quick` preset with the colour term then 60 refine iterations "
+    "at 256²) dark spots and broken rings on tawny fur, in 8 samples at 512² no specks; the "
+    "spots are about half the size of the exemplar's rosettes (a 64×62 px exemplar: its "
+    "deepest layers see 4×4 cells) and merge into dark streaks in places, so at a distance it "
+    "reads darker and busier than the exemplar.",
     "burlwood": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²) orange-brown "
     "burl grain with dark pores in the exemplar's colours; the grain is laid out in regular "
     "diagonal ripples the exemplar does not have, and **small saturated orange oval blobs "
