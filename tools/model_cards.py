@@ -67,8 +67,7 @@ VISUAL_NOTES = {
     "burl grain with dark pores in the exemplar's colours; the grain is laid out in regular "
     "diagonal ripples the exemplar does not have, and **small saturated orange oval blobs "
     "(~15 px, about 20 per 512² sample)** are scattered over it, a defect (before refining they "
-    "were glowing yellow-green; the old vgg16-hed model had large white ones). Misses the "
-    "speed-up bar (462×).",
+    "were glowing yellow-green; the old vgg16-hed model had large white ones).",
 }
 
 QUALITY_HEADER = """# Quality of the bundled texture models
