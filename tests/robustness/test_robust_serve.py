@@ -93,8 +93,7 @@ def test_f9_an_idle_worker_exits_3_on_a_signal(signum):
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_f9_an_idle_socket_worker_exits_3_on_a_signal_and_removes_its_socket(tmp_path, signum):
     sock = tmp_path / "w.sock"
-    proc = subprocess.Popen(TEXNET + ["serve", "--device", "cpu", "--socket", str(sock)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = start_worker("--socket", str(sock))
     try:
         deadline = time.monotonic() + 60
         while not sock.exists() and proc.poll() is None and time.monotonic() < deadline:
