@@ -20,8 +20,15 @@ from ..zoo.local import validate_name
 from ..zoo.modelfile import ModelFile, save_model
 from .checkpoint import checkpoint_path, saved_config
 from .config import TrainConfig
-from .loop import (TrainState, check_exemplar, exemplar_factor, exemplar_note, new_state,
-                   texture_spec, train_texture)
+from .loop import (
+    TrainState,
+    check_exemplar,
+    exemplar_factor,
+    exemplar_note,
+    new_state,
+    texture_spec,
+    train_texture,
+)
 from .region import Region, read_region
 
 PREVIEW_SIZE = 128
