@@ -157,7 +157,18 @@ class GuiTest(Extension):
         self.step("models", names=[combo.itemData(i) for i in range(combo.count())],
                   icons=sum(not combo.itemIcon(i).isNull() for i in range(combo.count())))
         self.button("texnet_fill").click()
-        self.wait(lambda: not docker.busy(), self.after_fill, "the fill")
+        self.wait(lambda: not docker.busy(), self.await_active_layer, "the fill")
+
+    def await_active_layer(self, fill_waiter) -> None:
+        """Krita applies Document.setActiveNode through the view a few event-loop turns later
+        (seen under load: the new layer existed but Background was still active); wait for the
+        new layer to become active, keeping the fill's UI-responsiveness record."""
+        def new_layer_active() -> bool:
+            node = self.doc.activeNode()
+            return node is not None and node.name() not in self.layers_before
+
+        self.wait(new_layer_active, lambda _waiter: self.after_fill(fill_waiter),
+                  "the new layer to become active", timeout_s=10)
 
     def after_fill(self, waiter) -> None:
         docker, doc = self.docker(), self.doc
