@@ -47,6 +47,7 @@ from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 
 ROOT = Path(__file__).resolve().parents[1]
 EXEMPLARS = ROOT / "exemplars"
+CORPUS = ROOT.parent / "shared" / "corpus" / "textures"  # models of textures not (yet) bundled
 JUDGE = TrainConfig(descriptor="vgg16", exemplar_max_side=1 << 30, layers=TEXTURE_LAYERS)
 TEXNET = [sys.executable, "-m", "texnet_cli.main"]
 
@@ -54,6 +55,12 @@ TEXNET = [sys.executable, "-m", "texnet_cli.main"]
 def bundled() -> list[tuple[str, str]]:
     lines = (ROOT / "tools" / "bundled_models.txt").read_text().splitlines()
     return [(line.split()[0], line.split()[0]) for line in lines if line.strip()]
+
+
+def exemplar_path(source: str) -> Path:
+    """A model's exemplar: the bundled copy, else the corpus's (``../shared/corpus``)."""
+    bundled_copy, corpus_copy = EXEMPLARS / source, CORPUS / source
+    return corpus_copy if corpus_copy.exists() and not bundled_copy.exists() else bundled_copy
 
 
 def parse_models(args: list[str]) -> list[tuple[str, str]]:
@@ -92,7 +99,7 @@ def measure_one(label: str, ref: str, descriptor, n: int, timing: bool, tmp: Pat
     tmp = tmp / label  # the sheet reads each model's files after all are measured
     tmp.mkdir()
     model = local.load(ref)
-    exemplar = EXEMPLARS / model.meta["source"]
+    exemplar = exemplar_path(model.meta["source"])
     grams = exemplar_grams(descriptor, exemplar_tensor(exemplar), JUDGE)
     record = {"model": label, "exemplar": exemplar.name,
               "descriptor": model.meta.get("descriptor"), "samples": n}
@@ -118,7 +125,7 @@ def labelled(image: Image.Image, text: str) -> Image.Image:
 def sheet(records: list[dict], path: Path) -> None:
     rows = []
     for r in records:
-        ex = Image.open(EXEMPLARS / r["exemplar"]).convert("RGB")
+        ex = Image.open(exemplar_path(r["exemplar"])).convert("RGB")
         if max(ex.size) > 512:
             ex.thumbnail((512, 512))
         panels = [labelled(ex, f"{r['model']}: exemplar {r['exemplar']} (actual size)"),

@@ -147,8 +147,13 @@ def stages(training: dict) -> list[dict]:
 
 
 def stage_text(t: dict) -> str:
-    return (f"{t.get('iterations')} iterations, batch {t.get('batch_size')}, {t.get('size')}² "
-            f"samples, Adam lr {t.get('lr')}, colour-histogram weight {t.get('color_weight', 0)}")
+    finish = t.get("finish_iterations", 0)
+    text = (f"{t.get('iterations') - finish} iterations, batch {t.get('batch_size')}, "
+            f"{t.get('size')}² samples, Adam lr {t.get('lr')}")
+    if finish:
+        text += (f" and {finish} more on {t.get('finish_size')}² samples at lr "
+                 f"{t.get('finish_lr')}")
+    return text + f", colour-histogram weight {t.get('color_weight', 0)}"
 
 
 def total_seconds(meta: dict) -> float | None:

@@ -18,12 +18,12 @@ INIT_PRESETS = literal(TRAINING, "INIT_PRESETS")
 SCALE_LOW, SCALE_HIGH = EXEMPLAR_SCALE_RANGE
 MAX_SIDE = EXEMPLAR_MAX_SIDE
 SHOWN = ("iterations", "batch_size", "size", "lr", "descriptor", "color_weight", "range_weight",
-         "loss")
+         "loss", "finish_iterations", "finish_size")
 PRESETS = config_presets(TRAINING, "PRESETS", SHOWN)
-# Cost scale: the cpu preset (batch 4 of 128² samples, vgg16) took 1.11 s per iteration on 2
-# idle cores of the development machine (docs/training-notes.md, session 5); other presets are
-# scaled by their sample pixels per iteration, a rough guide only.
-SECONDS_PER_SAMPLE_PIXEL = 1.11 / (4 * 128 * 128)
+# Cost scale: a batch of 4 128² samples (vgg16) took 0.96 s per iteration on 2 idle cores of
+# the development machine (docs/training-notes.md, session 7; 4.26 s for 256², 4.4× the
+# pixels); other sizes are scaled by their sample pixels per iteration, a rough guide only.
+SECONDS_PER_SAMPLE_PIXEL = 0.96 / (4 * 128 * 128)
 DEFAULT_PRESET = "cpu"
 
 
@@ -35,20 +35,33 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def preset_cost(p: dict) -> float:
+    """Rough seconds of a preset on 2 CPU cores: its sample pixels × the measured scale."""
+    first = p["iterations"] - p["finish_iterations"]
+    pixels = first * p["size"] ** 2 + p["finish_iterations"] * p["finish_size"] ** 2
+    return pixels * p["batch_size"] * SECONDS_PER_SAMPLE_PIXEL
+
+
+def _stages(p: dict) -> str:
+    first = p["iterations"] - p["finish_iterations"]
+    text = f"{first} iterations, batch {p['batch_size']} of {p['size']}x{p['size']}"
+    if p["finish_iterations"]:
+        text += f" then {p['finish_iterations']} of {p['finish_size']}x{p['finish_size']}"
+    return text
+
+
 def presets_epilog() -> str:
     """The preset table of `texnet train texture --help`, from training.PRESETS."""
     lines = ["Presets (values from texturenet_plugin/train/config.py; cost: a rough estimate "
-             "for 2 CPU cores, scaled from the cpu preset's measured 1.11 s/iteration; a GPU "
+             "for 2 CPU cores, scaled from a measured 0.96 s per iteration of 4 128² samples; a GPU "
              "is far faster):", "", "\b"]
     for name, p in PRESETS.items():
         extra = f", colour term {p['color_weight']:g}" if p["color_weight"] else ""
         extra += f", loss {p['loss']}" if p["loss"] != "gram" else ""
         extra += ", continues the --init model" if name in INIT_PRESETS else ""
-        cost = p["iterations"] * p["batch_size"] * p["size"] ** 2 * SECONDS_PER_SAMPLE_PIXEL
         label = f"{name} (default)" if name == DEFAULT_PRESET else name
-        lines.append(f"  {label:<13} {p['iterations']} iterations, batch {p['batch_size']} of "
-                     f"{p['size']}x{p['size']}, lr {p['lr']:g}, {p['descriptor']}{extra}: "
-                     f"~{_duration(cost)}")
+        lines.append(f"  {label:<13} {_stages(p)}, lr {p['lr']:g}, {p['descriptor']}{extra}: "
+                     f"~{_duration(preset_cost(p))}")
     return "\n".join(lines)
 
 
@@ -64,7 +77,12 @@ def train():
               show_default=True, help="Training schedule: its settings and cost are listed below.")
 @click.option("--descriptor", type=click.Choice(sorted(DESCRIPTORS)),
               help="Descriptor network [default: the preset's].")
-@click.option("--iterations", type=click.IntRange(1), help="Override the preset's iterations.")
+@click.option("--iterations", type=click.IntRange(1),
+              help="Override the preset's iterations (all stages together; a finish "
+                   "stage keeps its share).")
+@click.option("--finish-iterations", type=click.IntRange(0),
+              help="Iterations of the last stage, on larger samples (0: none) "
+                   "[default: the preset's].")
 @click.option("--batch-size", type=click.IntRange(1), help="Override the preset's batch size.")
 @click.option("--size", type=click.IntRange(32, 2048), help="Override the training sample side.")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Override the rate.")
@@ -100,8 +118,8 @@ def train():
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the .tnet here instead of the user models folder.")
 @common_options
-def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterations, batch_size,
-                      size, lr, checkpoint_every, color_weight, range_weight, loss, seed, mask,
+def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterations,
+                      finish_iterations, batch_size, size, lr, checkpoint_every, color_weight, range_weight, loss, seed, mask,
                       exemplar_scale, init_ref, resume, restart, title, license_, output):
     """Train a texture generator from EXEMPLAR (Ctrl-C saves a checkpoint; --resume continues)."""
     from texturenet_plugin.budget import check_training
@@ -113,10 +131,11 @@ def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterati
     if preset_name in INIT_PRESETS and init_ref is None:
         raise click.UsageError(f"--preset {preset_name} continues a model: give it with --init")
     config = preset(preset_name, descriptor=descriptor, iterations=iterations,
-                    batch_size=batch_size, size=size, lr=lr, checkpoint_every=checkpoint_every,
+                    finish_iterations=finish_iterations, batch_size=batch_size, size=size, lr=lr, checkpoint_every=checkpoint_every,
                     color_weight=color_weight, range_weight=range_weight, loss=loss, seed=seed,
                     exemplar_scale=exemplar_scale).validate()
-    check_training(config.batch_size, config.size)  # against memory, before any allocation
+    largest = max(config.size, config.size_at(config.iterations - 1))
+    check_training(config.batch_size, largest)  # against memory, before any allocation
     init = load_model(init_ref) if init_ref is not None else None
     card = ModelCard(name=name, title=title, license=license_, source=exemplar.name)
     path = train_texture_model(exemplar, card, config, app.reporter(), resume=resume,

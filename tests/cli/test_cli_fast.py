@@ -129,7 +129,10 @@ def test_train_texture_help_shows_each_presets_settings():
     out = CliRunner().invoke(cli, ["train", "texture", "--help"], terminal_width=200).output
     for name, config in PRESETS.items():
         line = next(row for row in out.splitlines() if row.strip().startswith(name))
-        assert f"{config.iterations} iterations" in line
+        assert f"{config.finish_start} iterations" in line
         assert f"batch {config.batch_size} of {config.size}x{config.size}" in line
+        side = config.finish_size
+        assert (f"then {config.finish_iterations} of {side}x{side}" in line) == (
+            config.finish_iterations > 0)
         assert config.descriptor in line and "~" in line  # and a cost estimate
     assert "see README" not in out

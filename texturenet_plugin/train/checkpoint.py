@@ -13,7 +13,8 @@ CHECKPOINT = "checkpoint.pt"
 # Settings that may change between a run and its resumption without invalidating it.
 RESUMABLE_CHANGES = {"iterations", "checkpoint_every"}
 # Settings added after checkpoints existed: a checkpoint without one was made with this value.
-LEGACY_DEFAULTS = {"exemplar_scale": 1.0}
+LEGACY_DEFAULTS = {"exemplar_scale": 1.0, "finish_iterations": 0,
+                   "finish_size": 256, "finish_lr": 0.002}
 
 
 def checkpoint_path(run_dir: Path) -> Path:
@@ -67,9 +68,10 @@ def saved_config(run_dir: Path) -> dict | None:
 
 def _check_compatible(saved: dict, current: dict, path: Path) -> None:
     for key, value in current.items():
-        if key in RESUMABLE_CHANGES or saved.get(key, LEGACY_DEFAULTS.get(key)) == value:
+        made_with = saved.get(key, LEGACY_DEFAULTS.get(key))
+        if key in RESUMABLE_CHANGES or made_with == value:
             continue
         raise InputError(
-            f"--resume: checkpoint {path} was made with {key}={saved.get(key)!r}, "
+            f"--resume: checkpoint {path} was made with {key}={made_with!r}, "
             f"now {key}={value!r}; use the same settings or start a new run"
         )

@@ -194,13 +194,14 @@ def train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainCo
                bounds: torch.Tensor | None = None) -> float:
     """One Adam step on a fresh batch of noise; returns the batch's mean texture loss
     (the colour term, when ``colors`` is given, is optimised but not included)."""
+    if config.finish_iterations and state.iteration == config.finish_start:
+        state.optimizer.state.clear()  # the finish stage starts Adam afresh (config.py)
     for group in state.optimizer.param_groups:
         group["lr"] = config.lr_at(state.iteration)
     device = next(state.generator.parameters()).device
-    noise = random_noise(
-        config.batch_size, config.size, config.size, config.scales,
-        generator=state.rng, device=device,
-    )
+    size = config.size_at(state.iteration)
+    noise = random_noise(config.batch_size, size, size, config.scales, generator=state.rng,
+                         device=device)
     state.generator.train()
     logits = []
     head = getattr(state.generator, "module", state.generator).head  # DDP wraps the generator
@@ -315,9 +316,10 @@ def calibrate_batchnorm(gen: Generator, config: TrainConfig, device, batches: in
         m.momentum = None  # cumulative average
     gen.train()
     rng = torch.Generator().manual_seed(config.seed + 1)
+    size = config.size_at(config.iterations - 1)  # the samples the run ended on
     for _ in range(batches):
         inputs = () if content is None else (content(rng),)
-        noise = random_noise(config.batch_size, config.size, config.size, config.scales,
+        noise = random_noise(config.batch_size, size, size, config.scales,
                              generator=rng, device=device)
         gen(noise, *inputs)
     for m in norms:

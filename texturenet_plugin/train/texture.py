@@ -18,7 +18,7 @@ from ..synthesis.tile import sample_tile
 from ..zoo.descriptor_weights import load_descriptor
 from ..zoo.local import validate_name
 from ..zoo.modelfile import ModelFile, save_model
-from .checkpoint import checkpoint_path, saved_config
+from .checkpoint import LEGACY_DEFAULTS, checkpoint_path, saved_config
 from .config import TrainConfig
 from .loop import (
     TrainState,
@@ -109,13 +109,25 @@ def init_state(model: ModelFile, config: TrainConfig) -> Callable:
     return make
 
 
+# The schedule a run keeps when resumed from a checkpoint written before the finish stage
+# existed (session 7): the old presets' rate schedule, and no finish stage.
+SCHEDULE = ("iterations", "lr_decay_start", "lr_decay_every", "lr_decay")
+
+
 def resumed_config(run_dir: Path, config: TrainConfig) -> TrainConfig:
-    """A checkpoint from before ``exemplar_scale`` existed learnt its exemplar under its own
-    ``exemplar_max_side`` (256): resume with that cap, so the targets stay the same."""
+    """The settings to resume ``run_dir``'s checkpoint with: ``config``, except for
+    checkpoints of older versions, which resume as they were made. One from before
+    ``exemplar_scale`` learnt its exemplar under its own ``exemplar_max_side`` (256); one from
+    before the finish stage keeps its own rate schedule and length, without a finish stage."""
     saved = saved_config(run_dir)
-    if not saved or "exemplar_scale" in saved or "exemplar_max_side" not in saved:
+    if not saved:
         return config
-    return replace(config, exemplar_max_side=int(saved["exemplar_max_side"]))
+    if "exemplar_scale" not in saved and "exemplar_max_side" in saved:
+        config = replace(config, exemplar_max_side=int(saved["exemplar_max_side"]))
+    if "finish_iterations" not in saved and all(key in saved for key in SCHEDULE):
+        legacy = {key: LEGACY_DEFAULTS[key] for key in LEGACY_DEFAULTS if key.startswith("finish")}
+        config = replace(config, **legacy, **{key: saved[key] for key in SCHEDULE})
+    return config
 
 
 def _run_dir(name: str, resume: bool, restart: bool) -> Path:
