@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from texturenet_plugin.errors import InputError
+from texturenet_plugin.progress import Reporter
 from texturenet_plugin.train.config import PRESETS, TrainConfig, preset
 from texturenet_plugin.train.checkpoint import checkpoint_path, load_checkpoint
 from texturenet_plugin.train.loop import new_state, train_texture
@@ -49,7 +50,11 @@ def test_a_run_draws_finish_samples_and_restarts_adam_for_them(tmp_path):
         return state
 
     exemplar = torch.rand(3, 48, 48, generator=torch.Generator().manual_seed(0))
-    train_texture(exemplar, load_descriptor("random"), TINY, tmp_path / "run", make_state=make_state)
+    events = []
+    train_texture(exemplar, load_descriptor("random"), TINY, tmp_path / "run",
+                  Reporter(events.append), make_state=make_state)
+    said = [e.message for e in events if e.stage == "train"]
+    assert ["finish stage: 64x64" in m for m in said] == [False] * 3 + [True] * 2
     assert sides[:5] == [32, 32, 32, 64, 64]
     assert set(sides[5:]) == {64}  # BatchNorm is calibrated on the samples the run ended on
     steps = {int(s["step"]) for s in states[0].optimizer.state.values()}
