@@ -18,11 +18,11 @@ BARS = {"speedup": 500, "diversity": 0.6, "seam_score": 1.2}
 
 # What a person sees in the contact sheets (written by looking at them; numbers do not say it).
 VISUAL_NOTES = {
-    "pebbles": "(session 4 `cpu` preset, refined in session 6 with 60 iterations at 256², vgg16) "
-    "separate, shaded, rounded stones of the exemplar's size with dark outlines and grout "
+    "pebbles": "(session 4 `cpu` preset, refined in session 6 with 60 iterations at 256², in "
+    "session 7 with 100 more and 50 at a third of the rate, vgg16) separate, shaded, rounded stones of the exemplar's size with dark outlines and grout "
     "between them, no glowing highlight spots in 8 samples at 512²; the stones are more uniform "
     "in size and outline than the exemplar's (no cracked or very elongated ones), and pale "
-    "yellow-green elongated smears sit in the grout between stones (as before refining), a "
+    "yellow-grey elongated smears sit in the grout between stones (as before refining), a "
     "defect.",
     "sand": "(session 4 `cpu` preset, refined in session 6 on 256² samples, vgg16) sand "
     "grain and colour as in the exemplar with small grey-blue pebbles, and now the exemplar's "
@@ -36,11 +36,12 @@ VISUAL_NOTES = {
     "before refining; no glowing specks in 8 samples at 512²; still finer and more uniform "
     "than the exemplar's large plates, and a fine diagonal cross-hatching (a woven, "
     "canvas-like pattern) shows in the grey areas at 1:1, as it did before refining.",
-    "gravel": "(session 5 **quick preset**, refined in session 6 on 256² samples, vgg16) grey "
-    "stones at the exemplar's own size with dark outlines and shading, denser and better "
-    "separated than before refining; but rounded and soft where the exemplar's chips are sharp "
-    "and angular, with pale worm-like smears between stones and a few larger pale elongated "
-    "stones; no bright specks in 8 samples at 512². Misses the speed-up bar (288×).",
+    "gravel": "(session 5 **quick preset**, refined in sessions 6 and 7 on 256² samples, the "
+    "last 50 iterations at a third of the rate, vgg16) grey stones at the exemplar's own size "
+    "with dark outlines and shading; after session 7 more separate stones and fewer merged "
+    "ones; but rounded and soft where the exemplar's chips are sharp and angular, with pale "
+    "worm-like smears between stones; no bright specks in 8 samples at 512². Misses the "
+    "speed-up bar (335×).",
     "bark": "(session 5, vgg16) vertical ridged bark in the exemplar's browns with dark "
     "furrows, no specks in 8 samples at 512²; the ridges are narrower and more regular than "
     "in the small (82×90) exemplar.",
@@ -59,10 +60,12 @@ VISUAL_NOTES = {
     "those knots were **green and blue-grey blobs** (off-palette): the stronger colour term "
     "pulled them into the exemplar's palette.",
     "leopard": "(session 6, vgg16, `quick` preset with the colour term then 60 refine iterations "
-    "at 256²) dark spots and broken rings on tawny fur, in 8 samples at 512² no specks; the "
-    "spots are about half the size of the exemplar's rosettes (a 64×62 px exemplar: its "
-    "deepest layers see 4×4 cells) and merge into dark streaks in places, so at a distance it "
-    "reads darker and busier than the exemplar.",
+    "at 256²; session 7: 100 more and 50 at a third of the rate) dark spots and broken rings on "
+    "tawny fur, in 8 samples at 512² no specks; the spots are of the exemplar's size (a 64×62 px "
+    "exemplar: its deepest layers see 4×4 cells) but merge into dark patches in places, so at a "
+    "distance it reads darker and busier than the exemplar; a few pale tawny blobs (~20 px, one "
+    "or two per 512² sample) without spots, a defect. Looks as before session 7, with a 2.5 % "
+    "lower loss.",
     "burlwood": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²) orange-brown "
     "burl grain with dark pores in the exemplar's colours; the grain is laid out in regular "
     "diagonal ripples the exemplar does not have, and **small saturated orange oval blobs "
