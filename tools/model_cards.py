@@ -19,7 +19,8 @@ BARS = {"speedup": 500, "diversity": 0.6, "seam_score": 1.2}
 # What a person sees in the contact sheets (written by looking at them; numbers do not say it).
 VISUAL_NOTES = {
     "pebbles": "(session 4 `cpu` preset, refined in session 6 with 60 iterations at 256², in "
-    "session 7 with 100 more and 50 at a third of the rate, vgg16) separate, shaded, rounded stones of the exemplar's size with dark outlines and grout "
+    "session 7 with 100 more and 50 at a third of the rate, vgg16) separate, shaded, rounded "
+    "stones of the exemplar's size with dark outlines and grout "
     "between them, no glowing highlight spots in 8 samples at 512²; the stones are more uniform "
     "in size and outline than the exemplar's (no cracked or very elongated ones), and pale "
     "yellow-grey elongated smears sit in the grout between stones (as before refining), a "

@@ -53,8 +53,8 @@ def _stages(p: dict) -> str:
 def presets_epilog() -> str:
     """The preset table of `texnet train texture --help`, from training.PRESETS."""
     lines = ["Presets (values from texturenet_plugin/train/config.py; cost: a rough estimate "
-             "for 2 CPU cores, scaled from a measured 0.96 s per iteration of 4 128² samples; a GPU "
-             "is far faster):", "", "\b"]
+             "for 2 CPU cores, scaled from a measured 0.96 s per iteration of 4 128² "
+             "samples; a GPU is far faster):", "", "\b"]
     for name, p in PRESETS.items():
         extra = f", colour term {p['color_weight']:g}" if p["color_weight"] else ""
         extra += f", loss {p['loss']}" if p["loss"] != "gram" else ""
@@ -119,7 +119,8 @@ def train():
               help="Write the .tnet here instead of the user models folder.")
 @common_options
 def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterations,
-                      finish_iterations, batch_size, size, lr, checkpoint_every, color_weight, range_weight, loss, seed, mask,
+                      finish_iterations, batch_size, size, lr, checkpoint_every, color_weight,
+                      range_weight, loss, seed, mask,
                       exemplar_scale, init_ref, resume, restart, title, license_, output):
     """Train a texture generator from EXEMPLAR (Ctrl-C saves a checkpoint; --resume continues)."""
     from texturenet_plugin.budget import check_training
@@ -131,7 +132,8 @@ def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterati
     if preset_name in INIT_PRESETS and init_ref is None:
         raise click.UsageError(f"--preset {preset_name} continues a model: give it with --init")
     config = preset(preset_name, descriptor=descriptor, iterations=iterations,
-                    finish_iterations=finish_iterations, batch_size=batch_size, size=size, lr=lr, checkpoint_every=checkpoint_every,
+                    finish_iterations=finish_iterations, batch_size=batch_size, size=size,
+                    lr=lr, checkpoint_every=checkpoint_every,
                     color_weight=color_weight, range_weight=range_weight, loss=loss, seed=seed,
                     exemplar_scale=exemplar_scale).validate()
     largest = max(config.size, config.size_at(config.iterations - 1))

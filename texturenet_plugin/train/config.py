@@ -114,7 +114,7 @@ PRESETS: dict[str, TrainConfig] = {
     # Tuned for a 2-core CPU (≤ 15 min): 600 iterations of small samples at a lower rate, then
     # a 40-iteration finish stage on 256² samples (structure a 128² sample cannot show).
     # See docs/training-notes.md for the experiments behind these numbers (session 7: on sand
-    # 0.91× G'MIC's loss, where 1000 iterations of 128² alone gave 2.47×, in ~14 min).
+    # 0.91× G'MIC's loss, where 1000 iterations of 128² alone gave 2.47×; 12.2 min idle).
     "cpu": TrainConfig(
         iterations=640, batch_size=4, size=128, lr=0.05, lr_decay_start=360,
         lr_decay_every=60, lr_decay=0.7, checkpoint_every=50,
