@@ -35,16 +35,19 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def _first_stage(p: dict) -> int:
+    """Iterations of a preset before its finish stage (all of them when it has none)."""
+    return p["iterations"] - p["finish_iterations"]
+
+
 def preset_cost(p: dict) -> float:
     """Rough seconds of a preset on 2 CPU cores: its sample pixels × the measured scale."""
-    first = p["iterations"] - p["finish_iterations"]
-    pixels = first * p["size"] ** 2 + p["finish_iterations"] * p["finish_size"] ** 2
+    pixels = _first_stage(p) * p["size"] ** 2 + p["finish_iterations"] * p["finish_size"] ** 2
     return pixels * p["batch_size"] * SECONDS_PER_SAMPLE_PIXEL
 
 
 def _stages(p: dict) -> str:
-    first = p["iterations"] - p["finish_iterations"]
-    text = f"{first} iterations, batch {p['batch_size']} of {p['size']}x{p['size']}"
+    text = f"{_first_stage(p)} iterations, batch {p['batch_size']} of {p['size']}x{p['size']}"
     if p["finish_iterations"]:
         text += f" then {p['finish_iterations']} of {p['finish_size']}x{p['finish_size']}"
     return text

@@ -294,8 +294,7 @@ def _report(reporter: Reporter, state: TrainState, config: TrainConfig) -> None:
     loss, done = state.history[-1], state.iteration - 1
     message = f"loss {loss:.4g}"
     if config.in_finish(done):  # a 256² step is ~4x a 128² one: say why it slowed down
-        side = config.size_at(done)
-        message += f" (finish stage: {side}x{side} samples)"
+        message += f" (finish stage: {config.finish_size}x{config.finish_size} samples)"
     reporter.report(
         "train", state.iteration, config.iterations, message,
         loss=loss, lr=config.lr_at(state.iteration - 1), seconds=state.seconds,

@@ -18,7 +18,7 @@ from ..synthesis.tile import sample_tile
 from ..zoo.descriptor_weights import load_descriptor
 from ..zoo.local import validate_name
 from ..zoo.modelfile import ModelFile, save_model
-from .checkpoint import LEGACY_DEFAULTS, checkpoint_path, saved_config
+from .checkpoint import LEGACY_FINISH, checkpoint_path, saved_config
 from .config import TrainConfig
 from .loop import (
     TrainState,
@@ -125,8 +125,7 @@ def resumed_config(run_dir: Path, config: TrainConfig) -> TrainConfig:
     if "exemplar_scale" not in saved and "exemplar_max_side" in saved:
         config = replace(config, exemplar_max_side=int(saved["exemplar_max_side"]))
     if "finish_iterations" not in saved and all(key in saved for key in SCHEDULE):
-        legacy = {key: LEGACY_DEFAULTS[key] for key in LEGACY_DEFAULTS if key.startswith("finish")}
-        config = replace(config, **legacy, **{key: saved[key] for key in SCHEDULE})
+        config = replace(config, **LEGACY_FINISH, **{key: saved[key] for key in SCHEDULE})
     return config
 
 
