@@ -16,6 +16,13 @@ from texturenet_plugin.synthesis.tile import sample_tile
 from texturenet_plugin.zoo import local
 
 EXEMPLARS = Path(__file__).resolve().parents[1] / "exemplars"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "textures"
+
+
+def exemplar_file(source: str) -> Path:
+    """A model's exemplar: the bundled copy, else the corpus's (models of unbundled textures)."""
+    bundled = EXEMPLARS / source
+    return bundled if bundled.exists() else CORPUS / source
 
 
 def grid(model_ref: str, samples: int, size: int, columns: int = 4) -> Image.Image:
@@ -23,7 +30,7 @@ def grid(model_ref: str, samples: int, size: int, columns: int = 4) -> Image.Ima
     gen = model.build()
     rows = -(-samples // columns)
     out = Image.new("RGB", ((columns + 1) * size, rows * size), "white")
-    exemplar = Image.open(EXEMPLARS / model.meta["source"]).convert("RGB")
+    exemplar = Image.open(exemplar_file(model.meta["source"])).convert("RGB")
     out.paste(exemplar, (0, 0))
     ImageDraw.Draw(out).text((4, exemplar.height + 4), f"exemplar {exemplar.size[0]}x"
                              f"{exemplar.size[1]} (actual size)", fill="black")

@@ -28,18 +28,21 @@ STRENGTHS = (0.01, 0.1, 1.0, 10.0)
 # What a person sees in stylization-styles.jpg, and what benchmarks/stylize.py measured (512²
 # astronaut, vgg16 losses of the model's own objective; written by looking and measuring).
 STYLE_NOTES = {
-    "vangogh-auvers": "(session 5, vgg16, α = 1) the painting's ochre, cobalt and green palette "
-    "and its short curved brush strokes over every photo, most visible in skies and water; "
-    "buildings, faces and the cat stay readable; flat areas get a blue-green mottling. "
-    "`python benchmarks/stylize.py --model vangogh-auvers --sizes 512`: style loss 2.08e9 "
+    "vangogh-auvers": "(session 8, vgg16, α = 1, colour-histogram term 300) the painting's "
+    "ochre, cobalt and green palette and its short curved brush strokes over every photo, "
+    "horizontal strokes in skies, swirls in water; buildings, faces and the cat stay readable. "
+    "The glowing teal-pink blob the session-5 model put in Tower Bridge's water is gone; "
+    "defect: a round bright-cobalt patch in Tower Bridge's night sky. "
+    "`python benchmarks/stylize.py --model vangogh-auvers --sizes 512`: style loss 2.05e9 "
     "(the photo itself 6.42e9; 10 s of Adam from the photo, 3 steps here: 4.12e9), content "
-    "loss 3.04e4 (Adam's 10 s: 3.30e3, 9× lower: on this CPU 10 s is 3 steps, which barely "
+    "loss 3.27e4 (Adam's 10 s: 3.30e3, 10× lower: on this CPU 10 s is 3 steps, which barely "
     "leave the photo).",
-    "vangogh-nightcafe": "(session 5, vgg16, α = 1) the café's red, green and yellow palette "
-    "with visible brush texture; content readable. Defect: pale cyan-white lozenge blobs in "
-    "flat regions (skies, plain backgrounds; see Tower Bridge). `benchmarks/stylize.py` at "
-    "512²: style loss 1.73e9 (photo 5.17e9; 10 s of Adam: 3.26e9), content 2.46e4 (Adam's "
-    "10 s: 3.00e3).",
+    "vangogh-nightcafe": "(session 8, vgg16, α = 1, colour-histogram term 300) the café's "
+    "red, green and yellow palette with visible brush texture; content readable. The pale "
+    "cyan-white lozenges of the session-5 model are gone from Tower Bridge's sky; defect: "
+    "flat skies still get diagonal blue-teal dashes (Neuschwanstein, the astronaut's "
+    "background), in the painting's own blues. `benchmarks/stylize.py` at 512²: style loss "
+    "1.55e9 (photo 5.17e9; 10 s of Adam: 3.26e9), content 2.56e4 (Adam's 10 s: 3.00e3).",
 }
 
 
@@ -50,6 +53,15 @@ def load(name: str, side: int) -> torch.Tensor:
     s = min(h, w)
     square = image[None, :, (h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
     return F.interpolate(square, size=(side, side), mode="area")[0]
+
+
+def painting(model, side: int) -> Image.Image:
+    """The model's painting, whole, fitted into a white side × side square."""
+    image = Image.open(CONTENT.parent / "styles" / model.meta["source"]).convert("RGB")
+    image.thumbnail((side, side), Image.LANCZOS)
+    square = Image.new("RGB", (side, side), "white")
+    square.paste(image, ((side - image.width) // 2, (side - image.height) // 2))
+    return square
 
 
 def to_pil(image: torch.Tensor) -> Image.Image:
@@ -96,10 +108,12 @@ def main() -> None:
     row += [(to_pil(stylize(gen, contents[0], StylizeOptions(strength=k))), f"k = {k:g}")
             for k in STRENGTHS]
     grid([row], args.side).save(args.out / "stylization-fig5.jpg")
-    rows = [[(to_pil(c), Path(n).stem) for c, n in zip(contents, IMAGES)]]
+    blank = Image.new("RGB", (args.side, args.side), "white")
+    rows = [[(blank, "")] + [(to_pil(c), Path(n).stem) for c, n in zip(contents, IMAGES)]]
     for name, model in models:
         gen = model.build("cpu")
-        rows.append([(to_pil(stylize(gen, c)), name) for c in contents])
+        rows.append([(painting(model, args.side), f"painting: {model.meta.get('source')}")])
+        rows[-1] += [(to_pil(stylize(gen, c)), name) for c in contents]
         keep = stylize(gen, contents[1], StylizeOptions(keep_colors=True))
         rows[-1].append((to_pil(keep), f"{name} --keep-colors"))
     grid(rows, args.side).save(args.out / "stylization-styles.jpg")
@@ -129,14 +143,17 @@ def write_card(name: str, model, folder: Path) -> Path:
          "content concatenated with the noise at every scale"),
         (f"- training: {t.get('completed_iterations')} iterations, batch {t.get('batch_size')} "
          f"random crops of {t.get('size')}², style size {t.get('exemplar_max_side')}, content "
-         f"weight α = {t.get('content_weight')}, Adam lr {t.get('lr')} (×{t.get('lr_decay')} "
+         f"weight α = {t.get('content_weight')}, colour-histogram weight "
+         f"{t.get('color_weight', 0):g}, Adam lr {t.get('lr')} (×{t.get('lr_decay')} "
          f"every {t.get('lr_decay_every')} from {t.get('lr_decay_start')}); "
          f"{t.get('seconds')} s of training compute on the shared 2-core CPU; final loss "
          f"{t.get('final_loss') or 0:.4g}"),
         ("- reproduce: `texnet train style ../shared/corpus/styles/"
          f"{meta.get('source')} --content ../shared/corpus/content --name {name} "
          f"--iterations {t.get('completed_iterations')} --norm {model.spec.norm} "
-         f"--content-weight {t.get('content_weight')}` (cpu preset)"),
+         f"--content-weight {t.get('content_weight')} --color-weight "
+         f"{t.get('color_weight', 0):g} --style-size {t.get('exemplar_max_side')}` (cpu "
+         "preset)"),
     ]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.md"

@@ -26,6 +26,9 @@ STYLE_PRESETS = dict_keys("texturenet_plugin.train.style_loop", "STYLE_PRESETS")
 @click.option("--style-size", type=click.IntRange(32, 4096),
               help="Side the painting is scaled to (smaller = larger strokes) [default: the "
                    "preset's].")
+@click.option("--color-weight", type=click.FloatRange(min=0),
+              help="Weight of the colour-histogram term that keeps the painting's palette "
+                   "(0: off) [default: the preset's].")
 @click.option("--preset", "preset_name", type=click.Choice(sorted(STYLE_PRESETS)), default="cpu",
               show_default=True, help="Training schedule; see docs/stylization.md for costs.")
 @click.option("--norm", type=click.Choice(NORMS), help="Normalization [default: the preset's].")
@@ -45,9 +48,9 @@ STYLE_PRESETS = dict_keys("texturenet_plugin.train.style_loop", "STYLE_PRESETS")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the .tnet here instead of the user models folder.")
 @common_options
-def train_style(app: App, style, content_dir, name, content_weight, style_size, preset_name,
-                norm, descriptor, iterations, batch_size, size, lr, preview_every, seed, resume,
-                restart, title, license_, output):
+def train_style(app: App, style, content_dir, name, content_weight, style_size, color_weight,
+                preset_name, norm, descriptor, iterations, batch_size, size, lr, preview_every,
+                seed, resume, restart, title, license_, output):
     """Train a stylizer for the painting STYLE (Ctrl-C saves a checkpoint; --resume continues)."""
     from texturenet_plugin.budget import check_style_size, check_training
     from texturenet_plugin.device import resolve_device
@@ -60,7 +63,7 @@ def train_style(app: App, style, content_dir, name, content_weight, style_size, 
     config = style_preset(
         preset_name, content_weight=content_weight, exemplar_max_side=style_size, norm=norm,
         descriptor=descriptor, iterations=iterations, batch_size=batch_size, size=size, lr=lr,
-        preview_every=preview_every, seed=seed,
+        preview_every=preview_every, seed=seed, color_weight=color_weight,
     ).validate()
     check_training(config.batch_size, config.size, "style training")  # before any allocation
     check_style_size(config.exemplar_max_side)

@@ -121,17 +121,23 @@ PRESETS: dict[str, TrainConfig] = {
         color_weight=300.0, range_weight=1.0, finish_iterations=40, finish_size=256,
         finish_lr=0.002,
     ),
-    # Half the cpu preset's cost: the same final learning rate reached twice as fast.
+    # About half the cpu preset's cost, the same recipe compressed: 300 iterations of 128²
+    # (×0.7 every 30 from 180), the colour-histogram term, a 20-iteration finish stage on 256².
+    # The plug-ins' "learn from selection" default (docs/training-notes.md, session 8).
     "quick": TrainConfig(
-        iterations=500, batch_size=4, size=128, lr=0.05, lr_decay_start=250,
-        lr_decay_every=50, lr_decay=0.7, checkpoint_every=50, range_weight=1.0,
+        iterations=320, batch_size=4, size=128, lr=0.05, lr_decay_start=180,
+        lr_decay_every=30, lr_decay=0.7, checkpoint_every=50, color_weight=300.0,
+        range_weight=1.0, finish_iterations=20, finish_size=256, finish_lr=0.002,
     ),
     # Continues a trained model (`--init`, which this preset needs) on 256² samples: structure
-    # larger than a 128² sample (relu5_1 sees 16×16 cells, not 8×8). A low, constant rate:
-    # Adam's first steps at 0.01 undid a trained model (docs/training-notes.md, session 6).
+    # larger than a 128² sample (relu5_1 sees 16×16 cells, not 8×8). A low rate: Adam's first
+    # steps at 0.01 undid a trained model (session 6); 100 iterations at 0.002, then 50 at
+    # 0.0007, where more at 0.002 had stopped lowering the loss (docs/training-notes.md,
+    # session 7: the two stages that took pebbles from 463× to 569×).
     "refine": TrainConfig(
-        iterations=100, batch_size=4, size=256, lr=0.002, lr_decay_start=100, lr_decay_every=50,
-        lr_decay=0.7, checkpoint_every=10, color_weight=300.0, range_weight=1.0,
+        iterations=150, batch_size=4, size=256, lr=0.002, lr_decay_start=100,
+        lr_decay_every=100, lr_decay=0.35, checkpoint_every=10, color_weight=300.0,
+        range_weight=1.0,
     ),
 }
 # Presets that continue a model given with --init rather than train one from scratch.

@@ -25,12 +25,12 @@ from ..errors import InputError
 from ..io.images import read_rgb, save_atomic
 from ..nets.descriptor import CONTENT_LAYERS, Descriptor
 from ..nets.generator import Generator, GeneratorSpec
-from ..nets.losses import content_loss, normalize_gradient, texture_loss
+from ..nets.losses import color_histogram_loss, content_loss, normalize_gradient, texture_loss
 from ..nets.noise import random_noise
 from ..progress import Reporter
 from ..synthesis.tile import to_uint8
 from .config import TrainConfig
-from .loop import TrainState, calibrate_batchnorm, prepare_run, run_loop
+from .loop import TrainState, calibrate_batchnorm, exemplar_colors, prepare_run, run_loop
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
 PREVIEW_IMAGES = 3  # the first images of the (sorted) pool are the fixed validation content
@@ -75,10 +75,13 @@ STYLE_PRESETS: dict[str, StyleConfig] = {
     # The paper's schedule (§4): 2000 iterations of 16 crops of 256². Hours on a GPU-less machine.
     "paper": StyleConfig(exemplar_max_side=512),
     # Measured on the 2-core CPU of this project: see docs/stylization.md for the cost.
+    # The colour-histogram term (weight 300, as for textures) keeps the output in the
+    # painting's palette: it removed Auvers' glowing teal-pink blob and turned Night Café's
+    # pale cyan-white lozenges into darker blue dashes (docs/stylization.md, session 8).
     "cpu": StyleConfig(
         iterations=400, batch_size=4, size=128, lr=0.05, lr_decay_start=250, lr_decay_every=50,
         lr_decay=0.7, exemplar_max_side=256, checkpoint_every=25,
-        preview_every=50,
+        preview_every=50, color_weight=300.0,
     ),
 }
 
@@ -203,8 +206,10 @@ def style_losses(descriptor: Descriptor, images: torch.Tensor, content: torch.Te
 
 
 def style_step(state: TrainState, descriptor: Descriptor, grams: dict, pool: ContentPool,
-               config: StyleConfig) -> tuple[float, float]:
-    """One Adam step on fresh crops and noise; returns the batch's (texture, content) loss."""
+               config: StyleConfig, colors: torch.Tensor | None = None) -> tuple[float, float]:
+    """One Adam step on fresh crops and noise; returns the batch's (texture, content) loss.
+    ``colors``: the painting's colour quantiles (:func:`.loop.exemplar_colors`); when given, the
+    colour-histogram term (weight ``config.color_weight``) is optimised too, not reported."""
     for group in state.optimizer.param_groups:
         group["lr"] = config.lr_at(state.iteration)
     device = next(state.generator.parameters()).device
@@ -215,6 +220,9 @@ def style_step(state: TrainState, descriptor: Descriptor, grams: dict, pool: Con
     images = state.generator(noise, content)
     style, cont, objective = style_losses(descriptor, images, content, grams, config)
     loss = objective.mean()
+    if colors is not None:
+        hist = color_histogram_loss(images, colors, normalize_grads=config.normalize_grads)
+        loss = loss + config.color_weight * hist.mean()
     state.optimizer.zero_grad(set_to_none=True)
     loss.backward()
     state.optimizer.step()
@@ -231,10 +239,11 @@ def train_style(style: torch.Tensor, pool: ContentPool, descriptor: Descriptor,
     descriptor, grams, state = prepare_run(config, descriptor, style, run_dir, resume, device,
                                            new_style_state)
     validation = pool.validation(config.preview_size)
+    colors = exemplar_colors(style.to(device), config)
     last: list[tuple[float, float]] = []
 
     def step() -> float:
-        last[:] = [style_step(state, descriptor, grams, pool, config)]
+        last[:] = [style_step(state, descriptor, grams, pool, config, colors)]
         return last[0][0] + config.content_weight * last[0][1]
 
     def after_step() -> None:
