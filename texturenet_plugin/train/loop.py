@@ -189,6 +189,13 @@ def exemplar_range(exemplar: torch.Tensor, config: TrainConfig,
     return logit_range(*_selected_pixels(exemplar, config, mask))
 
 
+def color_term(images: torch.Tensor, colors: torch.Tensor, config: TrainConfig) -> torch.Tensor:
+    """``config.color_weight`` × the batch's mean colour-histogram loss against ``colors``
+    (:func:`exemplar_colors`): the term every trainer adds to its objective."""
+    hist = color_histogram_loss(images, colors, normalize_grads=config.normalize_grads)
+    return config.color_weight * hist.mean()
+
+
 def train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainConfig,
                colors: torch.Tensor | None = None, distributions=None,
                bounds: torch.Tensor | None = None) -> float:
@@ -214,8 +221,7 @@ def train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainCo
     objective, gram = texture_objective(features, grams, config, state.rng, distributions)
     loss, total = gram.mean(), objective.mean()
     if colors is not None:
-        hist = color_histogram_loss(images, colors, normalize_grads=config.normalize_grads)
-        total = total + config.color_weight * hist.mean()
+        total = total + color_term(images, colors, config)
     if bounds is not None:
         total = total + config.range_weight * range_penalty(logits[0], bounds).mean()
     state.optimizer.zero_grad(set_to_none=True)
@@ -297,7 +303,7 @@ def _report(reporter: Reporter, state: TrainState, config: TrainConfig) -> None:
         message += f" (finish stage: {config.finish_size}x{config.finish_size} samples)"
     reporter.report(
         "train", state.iteration, config.iterations, message,
-        loss=loss, lr=config.lr_at(state.iteration - 1), seconds=state.seconds,
+        loss=loss, lr=config.lr_at(done), seconds=state.seconds,
     )
 
 

@@ -25,12 +25,19 @@ from ..errors import InputError
 from ..io.images import read_rgb, save_atomic
 from ..nets.descriptor import CONTENT_LAYERS, Descriptor
 from ..nets.generator import Generator, GeneratorSpec
-from ..nets.losses import color_histogram_loss, content_loss, normalize_gradient, texture_loss
+from ..nets.losses import content_loss, normalize_gradient, texture_loss
 from ..nets.noise import random_noise
 from ..progress import Reporter
 from ..synthesis.tile import to_uint8
 from .config import TrainConfig
-from .loop import TrainState, calibrate_batchnorm, exemplar_colors, prepare_run, run_loop
+from .loop import (
+    TrainState,
+    calibrate_batchnorm,
+    color_term,
+    exemplar_colors,
+    prepare_run,
+    run_loop,
+)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
 PREVIEW_IMAGES = 3  # the first images of the (sorted) pool are the fixed validation content
@@ -221,8 +228,7 @@ def style_step(state: TrainState, descriptor: Descriptor, grams: dict, pool: Con
     style, cont, objective = style_losses(descriptor, images, content, grams, config)
     loss = objective.mean()
     if colors is not None:
-        hist = color_histogram_loss(images, colors, normalize_grads=config.normalize_grads)
-        loss = loss + config.color_weight * hist.mean()
+        loss = loss + color_term(images, colors, config)
     state.optimizer.zero_grad(set_to_none=True)
     loss.backward()
     state.optimizer.step()
