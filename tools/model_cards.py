@@ -11,6 +11,9 @@ import argparse
 import json
 from pathlib import Path
 
+import torch
+
+from texturenet_plugin.nets.generator import Generator, GeneratorSpec
 from texturenet_plugin.zoo import local
 from texturenet_plugin.zoo.modelfile import load_model
 
@@ -165,7 +168,14 @@ def total_seconds(meta: dict) -> float | None:
     return sum(seconds) if seconds and None not in seconds else None
 
 
-def card(name: str, meta: dict, quality: dict | None) -> str:
+def generator_text(spec: GeneratorSpec) -> str:
+    with torch.device("meta"):
+        params = sum(p.numel() for p in Generator(spec).parameters())
+    return (f"{spec.scales} scales, width {spec.channels_step} (channels added per scale; 8 is "
+            f"the paper's), {params / 1000:.1f}K parameters")
+
+
+def card(name: str, meta: dict, quality: dict | None, spec: GeneratorSpec) -> str:
     t = meta.get("training", {})
     chain = stages(t)
     lines = [
@@ -175,6 +185,7 @@ def card(name: str, meta: dict, quality: dict | None) -> str:
         "(in `exemplars/`, licences in `exemplars/LICENSES.md`)",
         f"- license: {meta.get('license')}",
         f"- descriptor: `{meta.get('descriptor')}`",
+        f"- generator: {generator_text(spec)}",
         f"- training: {', then '.join(stage_text(stage) for stage in chain)}; "
         f"{fmt(total_seconds(meta))} s of training compute"
         + (f" ({' + '.join(fmt(stage.get('seconds')) for stage in chain)})" if len(chain) > 1 else "")
@@ -248,7 +259,7 @@ def main() -> None:
         qfile = args.quality / f"{path.stem}.json"
         quality = json.loads(qfile.read_text()) if qfile.exists() else None
         (args.out / "models").mkdir(parents=True, exist_ok=True)
-        (args.out / "models" / f"{path.stem}.md").write_text(card(path.stem, model.meta, quality))
+        (args.out / "models" / f"{path.stem}.md").write_text(card(path.stem, model.meta, quality, model.spec))
         rows.append((path.stem, model.meta, quality))
     (args.out / "quality.md").write_text(QUALITY_HEADER + table(rows) + QUALITY_FOOTER)
     print(table(rows))

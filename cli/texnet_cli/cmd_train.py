@@ -89,6 +89,9 @@ def train():
 @click.option("--batch-size", type=click.IntRange(1), help="Override the preset's batch size.")
 @click.option("--size", type=click.IntRange(32, 2048), help="Override the training sample side.")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Override the rate.")
+@click.option("--width", type=click.IntRange(2, 64),
+              help="Channels the generator adds per scale: 8 is the paper's; fewer samples "
+                   "faster (5: 1.6x on a CPU) [default: the preset's].")
 @click.option("--checkpoint-every", type=click.IntRange(1), help="Iterations between checkpoints.")
 @click.option("--color-weight", type=click.FloatRange(min=0),
               help="Weight of the colour-histogram term (0: the paper's loss alone) "
@@ -122,7 +125,7 @@ def train():
               help="Write the .tnet here instead of the user models folder.")
 @common_options
 def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterations,
-                      finish_iterations, batch_size, size, lr, checkpoint_every, color_weight,
+                      finish_iterations, batch_size, size, lr, width, checkpoint_every, color_weight,
                       range_weight, loss, seed, mask,
                       exemplar_scale, init_ref, resume, restart, title, license_, output):
     """Train a texture generator from EXEMPLAR (Ctrl-C saves a checkpoint; --resume continues)."""
@@ -134,14 +137,16 @@ def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterati
 
     if preset_name in INIT_PRESETS and init_ref is None:
         raise click.UsageError(f"--preset {preset_name} continues a model: give it with --init")
+    init = load_model(init_ref) if init_ref is not None else None
+    if init is not None and width is None:
+        width = init.spec.channels_step  # a refine stage keeps the model's width
     config = preset(preset_name, descriptor=descriptor, iterations=iterations,
                     finish_iterations=finish_iterations, batch_size=batch_size, size=size,
-                    lr=lr, checkpoint_every=checkpoint_every,
+                    lr=lr, width=width, checkpoint_every=checkpoint_every,
                     color_weight=color_weight, range_weight=range_weight, loss=loss, seed=seed,
                     exemplar_scale=exemplar_scale).validate()
     largest = max(config.size, config.size_at(config.iterations - 1))
     check_training(config.batch_size, largest)  # against memory, before any allocation
-    init = load_model(init_ref) if init_ref is not None else None
     card = ModelCard(name=name, title=title, license=license_, source=exemplar.name)
     path = train_texture_model(exemplar, card, config, app.reporter(), resume=resume,
                                device=resolve_device(app.device), output=output, restart=restart,

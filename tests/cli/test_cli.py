@@ -82,14 +82,17 @@ def test_train_cli_end_to_end_then_fill_by_name(tmp_path, capsys):
     Image.fromarray(rng.integers(0, 255, (48, 48, 3), dtype=np.uint8)).save(exemplar)
     code, _, err = texnet(capsys, "train", "texture", str(exemplar), "--name", "mine",
                           "--descriptor", "random", "--iterations", "3", "--batch-size", "1",
-                          "--size", "64", "--color-weight", "7", "--progress", "json")
+                          "--size", "64", "--color-weight", "7", "--width", "5",
+                          "--progress", "json")
     assert code == 0, err
     code, out, _ = texnet(capsys, "models", "list", "--json")
     names = {row["name"]: row for row in json.loads(out)}
     assert names["mine"]["where"] == "user" and "pebbles" in names
     from texturenet_plugin.zoo import local as registry
 
-    assert registry.load("mine").meta["training"]["color_weight"] == 7.0
+    mine = registry.load("mine")
+    assert mine.meta["training"]["color_weight"] == 7.0
+    assert mine.spec.channels_step == 5 and mine.meta["training"]["width"] == 5
     code, _, _ = texnet(capsys, "fill", "--model", "mine", "--tile", "32x32",
                         "-o", str(tmp_path / "m.png"))
     assert code == 0 and (tmp_path / "m.png").exists()

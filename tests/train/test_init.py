@@ -73,3 +73,15 @@ def test_refine_preset_needs_init_and_runs_with_it(tmp_path, capsys):
     code, _, err = texnet(capsys, *args, "--init", str(base), "-o", str(tmp_path / "r.tnet"))
     assert code == 0, err
     assert load_model(tmp_path / "r.tnet").meta["training"]["init"]["name"] == "tiny"
+
+
+def test_refine_keeps_the_init_models_width(tmp_path, capsys):
+    exemplar = _exemplar(tmp_path / "ex.png")
+    narrow = train_texture_model(exemplar, ModelCard("narrow"), replace(TINY, width=5, scales=6, size=64),
+                                 output=tmp_path / "narrow.tnet")
+    code, _, err = texnet(capsys, "train", "texture", str(exemplar), "--name", "wide",
+                          "--preset", "refine", "--init", str(narrow), "--descriptor", "random",
+                          "--iterations", "1", "--batch-size", "1", "--size", "64",
+                          "--progress", "none", "-o", str(tmp_path / "r.tnet"))
+    assert code == 0, err
+    assert load_model(tmp_path / "r.tnet").spec.channels_step == 5

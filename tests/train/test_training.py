@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -8,7 +10,7 @@ from texturenet_plugin.errors import Cancelled, InputError
 from texturenet_plugin.progress import Reporter
 from texturenet_plugin.train.checkpoint import checkpoint_path
 from texturenet_plugin.train.config import TrainConfig, preset
-from texturenet_plugin.train.loop import train_texture
+from texturenet_plugin.train.loop import texture_spec, train_texture
 from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 
 TINY = TrainConfig(iterations=30, batch_size=2, size=32, lr=0.05, lr_decay_start=20,
@@ -81,6 +83,25 @@ def test_resume_refuses_changed_settings(tmp_path):
     changed = TrainConfig(**{**TINY.__dict__, "lr": 0.01})
     with pytest.raises(InputError, match="lr"):
         train_texture(stripes(), desc, changed, tmp_path, resume=True)
+
+
+def test_width_sets_the_generators_channels_and_is_validated():
+    narrow = replace(TINY, width=5)
+    assert texture_spec(narrow).channels_step == 5 and texture_spec(TINY).channels_step == 8
+    with pytest.raises(InputError, match="width"):
+        replace(TINY, width=1).validate()
+
+
+def test_a_checkpoint_from_before_width_resumes(tmp_path):
+    desc = load_descriptor("random")
+    train_texture(stripes(), desc, replace(TINY, iterations=2), tmp_path)
+    payload = torch.load(checkpoint_path(tmp_path), weights_only=True)
+    del payload["config"]["width"]  # as written before session 9
+    torch.save(payload, checkpoint_path(tmp_path))
+    train_texture(stripes(), desc, replace(TINY, iterations=3), tmp_path, resume=True)
+    with pytest.raises(InputError, match="width"):
+        train_texture(stripes(), desc, replace(TINY, iterations=4, width=5), tmp_path,
+                      resume=True)
 
 
 def test_paper_preset_is_the_papers_schedule():

@@ -37,6 +37,9 @@ class TrainConfig:
     layers: tuple[str, ...] = TEXTURE_LAYERS
     normalize_grads: bool = True  # the authors' per-layer gradient normalisation
     scales: int = 6
+    # Channels each scale adds (GeneratorSpec.channels_step): 8 is the paper's (~115K
+    # parameters at K=6); 5 makes a 47K-parameter generator that samples 1.6x faster on a CPU.
+    width: int = 8
     norm: str = "batch"
     output: str = "sigmoid"  # generator output map: "sigmoid" or "linear" (nets/generator.py)
     # Weight of the sliced colour-histogram loss (losses.color_histogram_loss), applied to its
@@ -64,6 +67,7 @@ class TrainConfig:
         checks = {
             "iterations": self.iterations >= 1,
             "batch_size": self.batch_size >= 1,
+            "width": 2 <= self.width <= 64,
             "size": 2**self.scales <= self.size <= 2048,  # BatchNorm needs >1 cell at the top
             "lr": self.lr > 0,
             "checkpoint_every": self.checkpoint_every >= 1,

@@ -152,7 +152,8 @@ def texture_objective(features, grams, config: TrainConfig, rng: torch.Generator
 
 def texture_spec(config: TrainConfig) -> GeneratorSpec:
     """The generator a texture training with ``config`` builds."""
-    return GeneratorSpec(scales=config.scales, norm=config.norm, output=config.output)
+    return GeneratorSpec(scales=config.scales, channels_step=config.width, norm=config.norm,
+                         output=config.output)
 
 
 def new_state(config: TrainConfig, device: torch.device) -> TrainState:
