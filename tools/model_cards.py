@@ -40,12 +40,15 @@ VISUAL_NOTES = {
     "before refining; no glowing specks in 8 samples at 512²; still finer and more uniform "
     "than the exemplar's large plates, and a fine diagonal cross-hatching (a woven, "
     "canvas-like pattern) shows in the grey areas at 1:1, as it did before refining.",
-    "gravel": "(session 5 **quick preset**, refined in sessions 6 and 7 on 256² samples, the "
-    "last 50 iterations at a third of the rate, vgg16) grey stones at the exemplar's own size "
-    "with dark outlines and shading; after session 7 more separate stones and fewer merged "
-    "ones; but rounded and soft where the exemplar's chips are sharp and angular, with pale "
-    "worm-like smears between stones; no bright specks in 8 samples at 512². Misses the "
-    "speed-up bar (335×).",
+    "gravel": "(session 9: a width-5 generator, `cpu` preset, `refine`, 50 iterations at a "
+    "third of the rate, vgg16) separate grey stones with dark outlines and shading, at about the "
+    "exemplar's size or slightly smaller; side by side with the session-7 width-8 model at 1:1 "
+    "the large merged stones and pale worm-like smears are gone, but the stones are still "
+    "rounder and softer than the exemplar's sharp chips, and dark grey smeared strips sit "
+    "between stones in places; no bright specks in 8 samples at 512². Loss 1.46e8 against "
+    "1.31e8 for the width-8 model (1.02× G'MIC's on 8 samples), at 35 ms instead of 56 ms per "
+    "sample; the Fig. 6 speed-up measured 497×, 517×, 592× in three runs and 363× in a fourth "
+    "whose sampling ran at 58 ms: at the bar, not clear of it.",
     "bark": "(session 5, vgg16) vertical ridged bark in the exemplar's browns with dark "
     "furrows, no specks in 8 samples at 512²; the ridges are narrower and more regular than "
     "in the small (82×90) exemplar.",
@@ -63,13 +66,15 @@ VISUAL_NOTES = {
     "orange rim, a few per sample, like the exemplar's knots but rounder. Before the last stage "
     "those knots were **green and blue-grey blobs** (off-palette): the stronger colour term "
     "pulled them into the exemplar's palette.",
-    "leopard": "(session 6, vgg16, `quick` preset with the colour term then 60 refine iterations "
-    "at 256²; session 7: 100 more and 50 at a third of the rate) dark spots and broken rings on "
-    "tawny fur, in 8 samples at 512² no specks; the spots are of the exemplar's size (a 64×62 px "
-    "exemplar: its deepest layers see 4×4 cells) but merge into dark patches in places, so at a "
-    "distance it reads darker and busier than the exemplar; a few pale tawny blobs (~20 px, one "
-    "or two per 512² sample) without spots, a defect. Looks as before session 7, with a 2.5 % "
-    "lower loss.",
+    "leopard": "(session 9: a width-5 generator, `cpu` preset, `refine`, 50 iterations at a "
+    "third of the rate, vgg16) dark rings with tawny centres on tawny fur, denser and more "
+    "regular than the exemplar's scattered spots and rosettes (a 64×62 px exemplar: its "
+    "deepest layers see 4×4 cells); no specks, no pale blobs and none of the session-7 model's "
+    "large merged dark patches in 8 samples at 512²; the dark share of pixels is the "
+    "exemplar's (47 % against 48 % below level 50) and so is the number of dark spots per "
+    "area (54 against 54 per 10⁴ px; session 7's: 56), but more of them are closed rings, "
+    "which beside G'MIC's copies of the exemplar reads coarser at a glance. Loss 2.07e10 against 1.92e10 for the "
+    "width-8 model, at 35–37 ms instead of 60 ms per sample: speed-up 514× and 519× in two runs.",
     "burlwood": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²) orange-brown "
     "burl grain with dark pores in the exemplar's colours; the grain is laid out in regular "
     "diagonal ripples the exemplar does not have, and **small saturated orange oval blobs "
