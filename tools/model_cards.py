@@ -73,8 +73,9 @@ VISUAL_NOTES = {
     "large merged dark patches in 8 samples at 512²; the dark share of pixels is the "
     "exemplar's (47 % against 48 % below level 50) and so is the number of dark spots per "
     "area (54 against 54 per 10⁴ px; session 7's: 56), but more of them are closed rings, "
-    "which beside G'MIC's copies of the exemplar reads coarser at a glance. Loss 2.07e10 against 1.92e10 for the "
-    "width-8 model, at 35–37 ms instead of 60 ms per sample: speed-up 514× and 519× in two runs.",
+    "which beside G'MIC's copies of the exemplar reads coarser at a glance. Loss 2.07e10 "
+    "against 1.92e10 for the width-8 model, at 35–37 ms instead of 60 ms per sample: speed-up "
+    "514× and 519× in two runs.",
     "burlwood": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²) orange-brown "
     "burl grain with dark pores in the exemplar's colours; the grain is laid out in regular "
     "diagonal ripples the exemplar does not have, and **small saturated orange oval blobs "

@@ -125,8 +125,8 @@ def train():
               help="Write the .tnet here instead of the user models folder.")
 @common_options
 def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterations,
-                      finish_iterations, batch_size, size, lr, width, checkpoint_every, color_weight,
-                      range_weight, loss, seed, mask,
+                      finish_iterations, batch_size, size, lr, width, checkpoint_every,
+                      color_weight, range_weight, loss, seed, mask,
                       exemplar_scale, init_ref, resume, restart, title, license_, output):
     """Train a texture generator from EXEMPLAR (Ctrl-C saves a checkpoint; --resume continues)."""
     from texturenet_plugin.budget import check_training

@@ -77,7 +77,8 @@ def test_refine_preset_needs_init_and_runs_with_it(tmp_path, capsys):
 
 def test_refine_keeps_the_init_models_width(tmp_path, capsys):
     exemplar = _exemplar(tmp_path / "ex.png")
-    narrow = train_texture_model(exemplar, ModelCard("narrow"), replace(TINY, width=5, scales=6, size=64),
+    config = replace(TINY, width=5, scales=6, size=64)
+    narrow = train_texture_model(exemplar, ModelCard("narrow"), config,
                                  output=tmp_path / "narrow.tnet")
     code, _, err = texnet(capsys, "train", "texture", str(exemplar), "--name", "wide",
                           "--preset", "refine", "--init", str(narrow), "--descriptor", "random",
