@@ -265,7 +265,8 @@ def main() -> None:
         qfile = args.quality / f"{path.stem}.json"
         quality = json.loads(qfile.read_text()) if qfile.exists() else None
         (args.out / "models").mkdir(parents=True, exist_ok=True)
-        (args.out / "models" / f"{path.stem}.md").write_text(card(path.stem, model.meta, quality, model.spec))
+        text = card(path.stem, model.meta, quality, model.spec)
+        (args.out / "models" / f"{path.stem}.md").write_text(text)
         rows.append((path.stem, model.meta, quality))
     (args.out / "quality.md").write_text(QUALITY_HEADER + table(rows) + QUALITY_FOOTER)
     print(table(rows))
