@@ -20,6 +20,7 @@ import torch
 
 from texturenet_plugin.nets.descriptor import Descriptor
 from texturenet_plugin.nets.losses import texture_loss
+from texturenet_plugin.train import border
 
 DIVERSITY_LAYER = "relu3_1"
 
@@ -32,6 +33,16 @@ def to_tensor(image: np.ndarray) -> torch.Tensor:
 @torch.no_grad()
 def sample_loss(descriptor: Descriptor, grams, image: np.ndarray, layers) -> float:
     return float(texture_loss(descriptor(to_tensor(image), layers), grams).sum())
+
+
+@torch.no_grad()
+def interior_loss(descriptor: Descriptor, grams, image: np.ndarray, layers, margin: int) -> float:
+    """The Gram loss of the cells ``margin`` px inside ``image``'s edges (features of the whole
+    image, so no cell sees VGG's zero padding; texturenet_plugin/train/border.py)."""
+    height, width = image.shape[:2]
+    features = border.interior(descriptor(to_tensor(image), layers), height - 2 * margin,
+                               width - 2 * margin, margin)
+    return float(texture_loss(features, grams).sum())
 
 
 @torch.no_grad()

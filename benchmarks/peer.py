@@ -6,10 +6,21 @@
 For each model (default: every bundled texture in tools/bundled_models.txt): wall time of a
 fresh process making a 512² and a 2048² tile (`texnet fill --tile`, `gmic EXEMPLAR
 syntexturize_matchpatch W,H`; start-up included, what a plug-in click costs), and the texture
-loss of ``--samples`` samples of each at 256², judged by the ImageNet `vgg16` descriptor's Gram
+loss of ``--samples`` samples of each, judged by the ImageNet `vgg16` descriptor's Gram
 matrices on the paper's five layers against the exemplar at its own pixel scale (what a user
-gets by default). Writes ``peer.json``, ``peer.md`` (the table) and ``peer-sheet.jpg``
-(exemplar | texnet | G'MIC, 512² each) into ``--out``.
+gets by default). Two judges, on 384² samples:
+
+- *zero-padded* (the judge until session 10): the centre 256² of a sample against the
+  exemplar as it is, VGG zero-padding both at their edges;
+- *border-free*: the cells of the centre 256² inside the whole 384² sample, against the cells
+  of the exemplar continued beyond its edges (wrapped when it tiles, else mirrored;
+  texturenet_plugin/train/border.py). Neither side sees a grey border. On a small exemplar the
+  zero-padded judge rewards samples that imitate the border (texnet's flat blobs) and ranks the
+  exemplar itself, tiled, below them; the ``tiled exemplar`` column (seamless exemplars only)
+  is that check: a judge should score the texture itself best.
+
+Writes ``peer.json``, ``peer.md`` (the table) and ``peer-sheet.jpg`` (exemplar | texnet |
+G'MIC, 512² each) into ``--out``.
 
 Needs G'MIC: `apt-get install gmic` (Debian/Ubuntu). Without it the benchmark says so and
 exits 0 having measured nothing. Needs the descriptor: `texnet descriptors pull vgg16`.
@@ -34,11 +45,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from measures import sample_loss  # benchmarks/measures.py
+from measures import interior_loss, sample_loss  # benchmarks/measures.py
 from PIL import Image, ImageDraw
 
 from texturenet_plugin.io.images import read_rgb
 from texturenet_plugin.nets.descriptor import TEXTURE_LAYERS
+from texturenet_plugin.train import border
 from texturenet_plugin.train.config import TrainConfig
 from texturenet_plugin.train.loop import exemplar_grams
 from texturenet_plugin.train.texture import exemplar_tensor
@@ -48,7 +60,11 @@ from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 ROOT = Path(__file__).resolve().parents[1]
 EXEMPLARS = ROOT / "exemplars"
 CORPUS = ROOT.parent / "shared" / "corpus" / "textures"  # models of textures not (yet) bundled
-JUDGE = TrainConfig(descriptor="vgg16", exemplar_max_side=1 << 30, layers=TEXTURE_LAYERS)
+JUDGE = TrainConfig(descriptor="vgg16", exemplar_max_side=1 << 30, layers=TEXTURE_LAYERS,
+                    exemplar_border="zero")
+FREE_JUDGE = TrainConfig(descriptor="vgg16", exemplar_max_side=1 << 30, layers=TEXTURE_LAYERS,
+                         exemplar_border="auto")
+SIDE, MARGIN = 256, border.MARGIN  # judged side; samples are SIDE + 2·MARGIN
 TEXNET = [sys.executable, "-m", "texnet_cli.main"]
 
 
@@ -90,9 +106,27 @@ def make(tool: str, ref: str, exemplar: Path, size: int, seed: int, tmp: Path) -
     return out, timed(cmd)
 
 
-def judge(descriptor, grams, paths: list[Path]) -> list[float]:
-    images = [(read_rgb(p) * 255 + 0.5).astype(np.uint8) for p in paths]
-    return [sample_loss(descriptor, grams, image, TEXTURE_LAYERS) for image in images]
+def judge(descriptor, targets: tuple[dict, dict], images: list[np.ndarray]) -> dict:
+    """Both judges' losses of (SIDE + 2·MARGIN)² images: (zero-padded, border-free) targets."""
+    zero, free = targets
+    centre = slice(MARGIN, MARGIN + SIDE)
+    losses = [sample_loss(descriptor, zero, image[centre, centre], TEXTURE_LAYERS)
+              for image in images]
+    free_losses = [interior_loss(descriptor, free, image, TEXTURE_LAYERS, MARGIN)
+                   for image in images]
+    return {"losses": losses, "mean_loss": statistics.mean(losses),
+            "free_losses": free_losses, "mean_free_loss": statistics.mean(free_losses)}
+
+
+def tiled(exemplar: Path, n: int) -> list[np.ndarray]:
+    """``n`` windows of the exemplar repeated, at seeded offsets: the texture itself."""
+    image = (read_rgb(exemplar) * 255 + 0.5).astype(np.uint8)
+    height, width = image.shape[:2]
+    side = SIDE + 2 * MARGIN
+    big = np.tile(image, (side // height + 2, side // width + 2, 1))
+    rng = np.random.default_rng(0)
+    offsets = [(rng.integers(height), rng.integers(width)) for _ in range(n)]
+    return [big[y:y + side, x:x + side] for y, x in offsets]
 
 
 def measure_one(label: str, ref: str, descriptor, n: int, timing: bool, tmp: Path) -> dict:
@@ -100,18 +134,24 @@ def measure_one(label: str, ref: str, descriptor, n: int, timing: bool, tmp: Pat
     tmp.mkdir()
     model = local.load(ref)
     exemplar = exemplar_path(model.meta["source"])
-    grams = exemplar_grams(descriptor, exemplar_tensor(exemplar), JUDGE)
+    pixels = exemplar_tensor(exemplar)
+    targets = (exemplar_grams(descriptor, pixels, JUDGE),
+               exemplar_grams(descriptor, pixels, FREE_JUDGE))
     record = {"model": label, "exemplar": exemplar.name,
               "descriptor": model.meta.get("descriptor"), "samples": n}
     for tool in ("texnet", "gmic"):
-        samples = [make(tool, ref, exemplar, 256, seed, tmp)[0] for seed in range(n)]
-        losses = judge(descriptor, grams, samples)
-        record[tool] = {"losses": losses, "mean_loss": statistics.mean(losses)}
+        side = SIDE + 2 * MARGIN
+        paths = [make(tool, ref, exemplar, side, seed, tmp)[0] for seed in range(n)]
+        record[tool] = judge(descriptor, targets,
+                             [(read_rgb(p) * 255 + 0.5).astype(np.uint8) for p in paths])
         if timing:
             for size in (512, 2048):
                 record[tool][f"seconds_{size}"] = make(tool, ref, exemplar, size, 0, tmp)[1]
         record[tool]["sheet"] = str(make(tool, ref, exemplar, 512, 0, tmp)[0])
+    if border.seamless(pixels):
+        record["tiled"] = judge(descriptor, targets, tiled(exemplar, n))
     record["loss_ratio"] = record["texnet"]["mean_loss"] / record["gmic"]["mean_loss"]
+    record["free_ratio"] = record["texnet"]["mean_free_loss"] / record["gmic"]["mean_free_loss"]
     return record
 
 
@@ -130,25 +170,29 @@ def sheet(records: list[dict], path: Path) -> None:
             ex.thumbnail((512, 512))
         panels = [labelled(ex, f"{r['model']}: exemplar {r['exemplar']} (actual size)"),
                   labelled(Image.open(r["texnet"]["sheet"]).convert("RGB"),
-                           f"texnet ({r['descriptor']}) loss {r['texnet']['mean_loss']:.3g}"),
+                           f"texnet ({r['descriptor']}) loss {r['texnet']['mean_free_loss']:.3g}"),
                   labelled(Image.open(r["gmic"]["sheet"]).convert("RGB"),
-                           f"G'MIC matchpatch loss {r['gmic']['mean_loss']:.3g}")]
+                           f"G'MIC matchpatch loss {r['gmic']['mean_free_loss']:.3g}")]
         rows.append(np.concatenate([np.asarray(p) for p in panels], axis=1))
     Image.fromarray(np.concatenate(rows, axis=0)).save(path, quality=88)
 
 
 def table(records: list[dict]) -> str:
-    head = ("| model | trained on | texnet loss | G'MIC loss | ratio | texnet 512² s "
+    head = ("| model | trained on | border-free: texnet | G'MIC | tiled exemplar | ratio "
+            "| zero-padded: texnet | G'MIC | tiled exemplar | ratio | texnet 512² s "
             "| G'MIC 512² s | texnet 2048² s | G'MIC 2048² s |\n"
-            "|---|---|---|---|---|---|---|---|---|\n")
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     rows = []
     for r in records:
-        t, g = r["texnet"], r["gmic"]
+        t, g, x = r["texnet"], r["gmic"], r.get("tiled")
         times = [f"{d[k]:.2f}" if k in d else "—" for k in ("seconds_512", "seconds_2048")
                  for d in (t, g)]  # "—": run with --no-timing
-        rows.append(f"| {r['model']} | `{r['descriptor']}` | {t['mean_loss']:.3g} | "
-                    f"{g['mean_loss']:.3g} | {r['loss_ratio']:.2f}× | {times[0]} | {times[1]} | "
-                    f"{times[2]} | {times[3]} |")
+        free = f"{x['mean_free_loss']:.3g}" if x else "(not seamless)"
+        zero = f"{x['mean_loss']:.3g}" if x else "(not seamless)"
+        rows.append(f"| {r['model']} | `{r['descriptor']}` | {t['mean_free_loss']:.3g} | "
+                    f"{g['mean_free_loss']:.3g} | {free} | {r['free_ratio']:.2f}× | "
+                    f"{t['mean_loss']:.3g} | {g['mean_loss']:.3g} | {zero} | "
+                    f"{r['loss_ratio']:.2f}× | " + " | ".join(times) + " |")
     return head + "\n".join(rows) + "\n"
 
 

@@ -14,6 +14,7 @@ from .engine_source import config_presets, dict_keys, literal
 TRAINING = "texturenet_plugin.train.config"
 DESCRIPTORS = dict_keys("texturenet_plugin.zoo.descriptor_weights", "DESCRIPTORS")
 LOSSES = literal(TRAINING, "LOSSES")
+BORDERS = literal(TRAINING, "BORDERS")
 INIT_PRESETS = literal(TRAINING, "INIT_PRESETS")
 SCALE_LOW, SCALE_HIGH = EXEMPLAR_SCALE_RANGE
 MAX_SIDE = EXEMPLAR_MAX_SIDE
@@ -112,6 +113,11 @@ def train():
                    "its own pixel scale, 2 = elements twice as large [default: 1]. Exemplars "
                    f"whose longer side would exceed {MAX_SIDE} px are downscaled to it "
                    "(memory and time); training says so.")
+@click.option("--exemplar-border", type=click.Choice(BORDERS),
+              help="What the descriptor sees beyond the exemplar's edges: auto wraps a "
+                   "seamless (tileable) exemplar and mirrors any other; zero is VGG's own "
+                   "padding, which teaches flat blobs on small exemplars [default: the "
+                   "preset's].")
 @click.option("--init", "init_ref", metavar="MODEL",
               help="Start from this texture model's weights (a name or a .tnet file) instead "
                    "of from scratch: with --preset refine, continue it on larger samples. "
@@ -127,7 +133,8 @@ def train():
 def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterations,
                       finish_iterations, batch_size, size, lr, width, checkpoint_every,
                       color_weight, range_weight, loss, seed, mask,
-                      exemplar_scale, init_ref, resume, restart, title, license_, output):
+                      exemplar_scale, exemplar_border, init_ref, resume, restart, title,
+                      license_, output):
     """Train a texture generator from EXEMPLAR (Ctrl-C saves a checkpoint; --resume continues)."""
     from texturenet_plugin.budget import check_training
     from texturenet_plugin.device import resolve_device
@@ -144,7 +151,7 @@ def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterati
                     finish_iterations=finish_iterations, batch_size=batch_size, size=size,
                     lr=lr, width=width, checkpoint_every=checkpoint_every,
                     color_weight=color_weight, range_weight=range_weight, loss=loss, seed=seed,
-                    exemplar_scale=exemplar_scale).validate()
+                    exemplar_scale=exemplar_scale, exemplar_border=exemplar_border).validate()
     largest = max(config.size, config.size_at(config.iterations - 1))
     check_training(config.batch_size, largest)  # against memory, before any allocation
     card = ModelCard(name=name, title=title, license=license_, source=exemplar.name)

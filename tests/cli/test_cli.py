@@ -83,7 +83,7 @@ def test_train_cli_end_to_end_then_fill_by_name(tmp_path, capsys):
     code, _, err = texnet(capsys, "train", "texture", str(exemplar), "--name", "mine",
                           "--descriptor", "random", "--iterations", "3", "--batch-size", "1",
                           "--size", "64", "--color-weight", "7", "--width", "5",
-                          "--progress", "json")
+                          "--exemplar-border", "reflect", "--progress", "json")
     assert code == 0, err
     code, out, _ = texnet(capsys, "models", "list", "--json")
     names = {row["name"]: row for row in json.loads(out)}
@@ -93,6 +93,8 @@ def test_train_cli_end_to_end_then_fill_by_name(tmp_path, capsys):
     mine = registry.load("mine")
     assert mine.meta["training"]["color_weight"] == 7.0
     assert mine.spec.channels_step == 5 and mine.meta["training"]["width"] == 5
+    assert mine.meta["training"]["exemplar_border"] == "reflect"
+    assert mine.meta["exemplar"]["border"] == "reflect"
     code, _, _ = texnet(capsys, "fill", "--model", "mine", "--tile", "32x32",
                         "-o", str(tmp_path / "m.png"))
     assert code == 0 and (tmp_path / "m.png").exists()

@@ -15,7 +15,8 @@ RESUMABLE_CHANGES = {"iterations", "checkpoint_every"}
 # Settings added after checkpoints existed: a checkpoint without one was made with this value.
 # Before the finish stage (session 7) a run had none; size and rate are then never used.
 LEGACY_FINISH = {"finish_iterations": 0, "finish_size": 256, "finish_lr": 0.002}
-LEGACY_DEFAULTS = {"exemplar_scale": 1.0, "width": 8, **LEGACY_FINISH}  # width: session 9
+# width: session 9; exemplar_border: session 10.
+LEGACY_DEFAULTS = {"exemplar_scale": 1.0, "width": 8, "exemplar_border": "zero", **LEGACY_FINISH}
 
 
 def checkpoint_path(run_dir: Path) -> Path:

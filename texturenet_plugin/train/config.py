@@ -14,6 +14,7 @@ from ..limits import EXEMPLAR_MAX_SIDE, EXEMPLAR_SCALE_RANGE
 from ..nets.descriptor import TEXTURE_LAYERS
 
 LOSSES = ("gram", "swd", "gram+swd")
+BORDERS = ("auto", "wrap", "reflect", "zero")  # train/border.py
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class TrainConfig:
     # pass); larger ones are downscaled to it and the trainer says so (exemplar_factor). Models
     # and checkpoints from before exemplar_scale existed stored 256 here, which reproduces them.
     exemplar_max_side: int = EXEMPLAR_MAX_SIDE
+    # What the descriptor sees beyond the exemplar's edges (train/border.py): "auto" (wrap a
+    # seamless exemplar, mirror any other), "wrap", "reflect" or "zero" (VGG's own padding,
+    # every model before session 10).
+    exemplar_border: str = "auto"
     descriptor: str = "vgg16"  # ImageNet, offline (zoo/descriptor_weights); "vgg19" downloads
     pool: str = "max"
     layers: tuple[str, ...] = TEXTURE_LAYERS
@@ -73,6 +78,7 @@ class TrainConfig:
             "checkpoint_every": self.checkpoint_every >= 1,
             "color_weight": self.color_weight >= 0,
             "loss": self.loss in LOSSES,
+            "exemplar_border": self.exemplar_border in BORDERS,
             "range_weight": self.range_weight >= 0,
             "exemplar_scale": (EXEMPLAR_SCALE_RANGE[0] <= self.exemplar_scale
                                <= EXEMPLAR_SCALE_RANGE[1]),

@@ -29,6 +29,7 @@ from ..nets.losses import (
 )
 from ..nets.noise import random_noise
 from ..progress import Reporter
+from . import border
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .region import SELECTED, check_region, hide_unselected, layer_masks, layer_stride
@@ -101,17 +102,30 @@ def check_exemplar(exemplar: torch.Tensor, config: TrainConfig,
             "exemplar or raise --exemplar-scale")
 
 
+def exemplar_border(exemplar: torch.Tensor, config: TrainConfig) -> str:
+    """How the descriptor continues ``exemplar`` (3, H, W) beyond its edges: the config's
+    ``exemplar_border`` with ``auto`` resolved (:mod:`.border`)."""
+    return border.resolve(config.exemplar_border, scaled_exemplar(exemplar, config))
+
+
 def _exemplar_features(descriptor: Descriptor, exemplar: torch.Tensor, config: TrainConfig,
                        mask: torch.Tensor | None):
     """The exemplar's taps at the training scale and, with a ``mask``, each layer's
     (1, 1, h, w) bool mask of selected positions (else None); unselected pixels are hidden
-    from the descriptor (:func:`.region.hide_unselected`)."""
+    from the descriptor (:func:`.region.hide_unselected`). Unless the border is ``zero``, the
+    exemplar is continued beyond its edges and only its own cells are kept (:mod:`.border`)."""
     image = scaled_exemplar(exemplar, config)
-    if mask is None:
-        return descriptor(image, config.layers), None
-    pixels = scaled_mask(mask.to(exemplar.device), config)
-    features = descriptor(hide_unselected(image, pixels), config.layers)
-    return features, layer_masks(pixels, features)
+    pixels = None if mask is None else scaled_mask(mask.to(exemplar.device), config)
+    shown = image if pixels is None else hide_unselected(image, pixels)
+    mode = border.resolve(config.exemplar_border, image)
+    if mode == "zero":
+        features = descriptor(shown, config.layers)
+        return features, None if pixels is None else layer_masks(pixels, features)
+    features = descriptor(border.continued(shown, mode), config.layers)
+    masks = None if pixels is None else layer_masks(border.continued(pixels, mode), features)
+    height, width = image.shape[-2:]
+    return (border.interior(features, height, width),
+            None if masks is None else border.interior(masks, height, width))
 
 
 def exemplar_grams(descriptor: Descriptor, exemplar: torch.Tensor, config: TrainConfig,

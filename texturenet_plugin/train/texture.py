@@ -23,6 +23,7 @@ from .config import TrainConfig
 from .loop import (
     TrainState,
     check_exemplar,
+    exemplar_border,
     exemplar_factor,
     exemplar_note,
     new_state,
@@ -55,10 +56,12 @@ def preview(gen, seed: int = 0) -> torch.Tensor:
 
 
 def exemplar_meta(image: torch.Tensor, config: TrainConfig, region: Region | None) -> dict:
-    """What the model file records about its exemplar: size, the scale learnt at and, for a
-    selection, its bounding box in the source image and how many pixels it selects."""
+    """What the model file records about its exemplar: size, the scale learnt at, how its
+    border was continued (:mod:`.border`) and, for a selection, its bounding box in the source
+    image and how many pixels it selects."""
     height, width = image.shape[-2:]
-    meta = {"size": [width, height], "learnt_scale": exemplar_factor(height, width, config)}
+    meta = {"size": [width, height], "learnt_scale": exemplar_factor(height, width, config),
+            "border": exemplar_border(image, config)}
     if region is not None:
         meta |= {"box": list(region.box), "selected_pixels": region.selected_pixels}
     return meta
