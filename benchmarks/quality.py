@@ -78,10 +78,12 @@ def measure(model_ref: str, exemplar: Path | None, n: int, seconds: float,
     model = local.load(model_ref)
     stored = model.meta.get("training", {})
     # Judged on the paper's five layers whatever the model was trained on, so models trained
-    # with other layer sets stay comparable (and cannot look better by dropping a layer).
-    training = TrainConfig(**{k: v for k, v in stored.items()
-                              if k in TrainConfig.__dataclass_fields__ and k != "layers"},
-                           layers=TEXTURE_LAYERS)
+    # with other layer sets stay comparable (and cannot look better by dropping a layer), and
+    # against the exemplar as it is, zero-padded, whatever border the model was trained with
+    # (the Fig. 6 judge of every session; peer.py also judges border-free).
+    judged = {k: v for k, v in stored.items() if k in TrainConfig.__dataclass_fields__
+              and k not in ("layers", "exemplar_border")}
+    training = TrainConfig(**judged, layers=TEXTURE_LAYERS, exemplar_border="zero")
     exemplar = exemplar or CORPUS / model.meta["source"]
     descriptor = load_descriptor(model.meta.get("descriptor", training.descriptor))
     image = exemplar_tensor(exemplar)
