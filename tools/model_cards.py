@@ -65,7 +65,12 @@ VISUAL_NOTES = {
     "the exemplar's reddish browns, in 8 samples at 512² no specks; small dark knots with an "
     "orange rim, a few per sample, like the exemplar's knots but rounder. Before the last stage "
     "those knots were **green and blue-grey blobs** (off-palette): the stronger colour term "
-    "pulled them into the exemplar's palette.",
+    "pulled them into the exemplar's palette."
+    " Judged border-free (session 10, `benchmarks/peer.py`) its loss is 2.13× G'MIC's: the "
+    "blobs were learnt from the small exemplar's zero-padded border; a refine against the "
+    "wrapped exemplar reaches 1.72× and loses the orange-rimmed knots, "
+    "not the dark blob"
+    " (docs/training-notes.md, session 10; not shipped yet).",
     "leopard": "(session 9: a width-5 generator, `cpu` preset, `refine`, 50 iterations at a "
     "third of the rate, vgg16) dark rings with tawny centres on tawny fur, denser and more "
     "regular than the exemplar's scattered spots and rosettes (a 64×62 px exemplar: its "
@@ -75,12 +80,20 @@ VISUAL_NOTES = {
     "area (54 against 54 per 10⁴ px; session 7's: 56), but more of them are closed rings, "
     "which beside G'MIC's copies of the exemplar reads coarser at a glance. Loss 2.07e10 "
     "against 1.92e10 for the width-8 model, at 35–37 ms instead of 60 ms per sample: speed-up "
-    "514× and 519× in two runs.",
+    "514× and 519× in two runs."
+    " Judged border-free (session 10, `benchmarks/peer.py`) its loss is 1.40× G'MIC's: the "
+    "blobs were learnt from the small exemplar's zero-padded border; a refine against the "
+    "wrapped exemplar reaches 0.65× and loses the grey smudges"
+    " (docs/training-notes.md, session 10; not shipped yet).",
     "burlwood": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²) orange-brown "
     "burl grain with dark pores in the exemplar's colours; the grain is laid out in regular "
     "diagonal ripples the exemplar does not have, and **small saturated orange oval blobs "
     "(~15 px, about 20 per 512² sample)** are scattered over it, a defect (before refining they "
-    "were glowing yellow-green; the old vgg16-hed model had large white ones).",
+    "were glowing yellow-green; the old vgg16-hed model had large white ones)."
+    " Judged border-free (session 10, `benchmarks/peer.py`) its loss is 1.33× G'MIC's: the "
+    "blobs were learnt from the small exemplar's zero-padded border; a refine against the "
+    "wrapped exemplar reaches 0.59× and loses the ovals"
+    " (docs/training-notes.md, session 10; not shipped yet).",
 }
 
 QUALITY_HEADER = """# Quality of the bundled texture models

@@ -3,14 +3,13 @@
 VGG pads every convolution with zeros, so the features near an image's border describe the
 texture *next to a flat grey field* (zero is the mean pixel after the descriptor's
 normalisation). On a 96-px exemplar those border cells are a large share of the deep layers'
-Gram matrices (relu4_1 has 12×12 cells, relu5_1 6×6), and a generator trained to match them
-paints flat blobs and smears into the interior of its samples to reproduce that contrast
-(docs/training-notes.md, session 10). Here the exemplar is continued beyond its edges before
-the descriptor runs, and only the feature cells of the exemplar itself are kept:
+Gram matrices (relu4_1 has 12×12 cells, relu5_1 6×6; benchmarks/border_bias.py). Here the
+exemplar is continued beyond its edges before the descriptor runs, and only the feature cells
+of the exemplar itself are kept (measured in docs/training-notes.md, session 10):
 
 - ``wrap``: periodically, exact for a seamless (tileable) exemplar such as a GIMP pattern;
 - ``reflect``: mirrored, for photos whose opposite edges do not meet;
-- ``zero``: the descriptor's own zero padding (every model before session 10);
+- ``zero``: the descriptor's own zero padding (the default; every model so far);
 - ``auto``: ``wrap`` when the exemplar tiles without a visible seam, else ``reflect``.
 """
 

@@ -59,10 +59,6 @@ class StyleConfig(TrainConfig):
     # (docs/training-notes.md, session 5).
     content_weight: float = 1.0
     content_layers: tuple[str, ...] = CONTENT_LAYERS
-    # The painting's Grams with VGG's own zero padding: the shipped stylizers were trained so,
-    # and a continued painting (train/border.py; "reflect" for a painting) is not yet measured
-    # on them (docs/training-notes.md, session 10).
-    exemplar_border: str = "zero"
     norm: str = "instance"
     scales: int = 5  # the paper's K for stylization; sizes must be multiples of 16 inside
     preview_every: int = 50
