@@ -170,9 +170,11 @@ def sheet(records: list[dict], path: Path) -> None:
             ex.thumbnail((512, 512))
         panels = [labelled(ex, f"{r['model']}: exemplar {r['exemplar']} (actual size)"),
                   labelled(Image.open(r["texnet"]["sheet"]).convert("RGB"),
-                           f"texnet ({r['descriptor']}) loss {r['texnet']['mean_free_loss']:.3g}"),
+                           f"texnet ({r['descriptor']}) border-free loss "
+                           f"{r['texnet']['mean_free_loss']:.3g}"),
                   labelled(Image.open(r["gmic"]["sheet"]).convert("RGB"),
-                           f"G'MIC matchpatch loss {r['gmic']['mean_free_loss']:.3g}")]
+                           f"G'MIC matchpatch border-free loss "
+                           f"{r['gmic']['mean_free_loss']:.3g}")]
         rows.append(np.concatenate([np.asarray(p) for p in panels], axis=1))
     Image.fromarray(np.concatenate(rows, axis=0)).save(path, quality=88)
 

@@ -10,7 +10,7 @@ from texturenet_plugin.nets.descriptor import TEXTURE_LAYERS
 from texturenet_plugin.nets.losses import gram_matrix
 from texturenet_plugin.train import border
 from texturenet_plugin.train.config import TrainConfig
-from texturenet_plugin.train.loop import exemplar_border, exemplar_grams
+from texturenet_plugin.train.loop import exemplar_border, exemplar_grams, sample_features
 from texturenet_plugin.train.region import layer_stride
 from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 
@@ -86,6 +86,22 @@ def test_wrapped_targets_are_the_infinite_textures_statistics():
         assert (wrapped[name] - truth).norm() < 1e-3 * scale, name
         if name in ("relu4_1", "relu5_1"):
             assert (zero[name] - truth).norm() > 0.05 * scale, name
+
+
+def test_periodic_samples_are_judged_without_their_border():
+    """With a continued exemplar the training samples (periodic) are wrapped too: their cells
+    are those of the same sample inside a large tiling, not zero-padded ones."""
+    descriptor = load_descriptor("random")
+    sample = periodic(64, 1, seed=7)[None]
+    far = descriptor(sample.repeat(1, 1, 7, 7), TEXTURE_LAYERS)
+    wrapped = sample_features(descriptor, sample, TrainConfig(exemplar_border="reflect"))
+    plain = sample_features(descriptor, sample, TrainConfig(exemplar_border="zero"))
+    for name in TEXTURE_LAYERS:
+        s = layer_stride(name)
+        cells = far[name][..., 192 // s:256 // s, 192 // s:256 // s]
+        assert torch.allclose(wrapped[name], cells, atol=1e-4 * cells.abs().max()), name
+        assert plain[name].shape == cells.shape
+    assert not torch.allclose(plain["relu5_1"], far["relu5_1"][..., 12:16, 12:16], rtol=0.05)
 
 
 def test_a_full_selection_with_a_border_matches_no_selection():

@@ -35,9 +35,10 @@ class TrainConfig:
     exemplar_max_side: int = EXEMPLAR_MAX_SIDE
     # What the descriptor sees beyond the exemplar's edges (train/border.py): "zero" (VGG's
     # own padding, every model so far), "wrap", "reflect" or "auto" (wrap a seamless exemplar,
-    # mirror any other). Continuing only the exemplar halves the border-free loss of small
-    # tiles (burlwood, leopard) but raised sand's 2.5x, whose 256² training samples keep their
-    # own zero-padded border: not the default until the samples are continued too
+    # mirror any other); the training samples, periodic, are then wrapped too
+    # (loop.sample_features). Continuing only the exemplar halved the border-free loss of small
+    # tiles (burlwood, leopard) but raised sand's 2.5x, whose 256² samples kept their own
+    # zero-padded border; both sides together are not yet measured enough to be the default
     # (docs/training-notes.md, session 10).
     exemplar_border: str = "zero"
     descriptor: str = "vgg16"  # ImageNet, offline (zoo/descriptor_weights); "vgg19" downloads

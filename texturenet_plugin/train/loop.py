@@ -148,6 +148,18 @@ def exemplar_distributions(descriptor: Descriptor, exemplar: torch.Tensor, confi
         return exemplar_features(features, masks=masks)
 
 
+def sample_features(descriptor: Descriptor, images: torch.Tensor, config: TrainConfig):
+    """The descriptor's taps of generated ``images``. When the exemplar's border is continued
+    (:mod:`.border`), the samples are too — periodically, since the generator pads circularly
+    and every sample tiles — so that neither side of the Gram loss sees VGG's zero padding
+    (the descriptor then costs (1 + 2·64/side)² as much)."""
+    if config.exemplar_border == "zero":
+        return descriptor(images, config.layers)
+    height, width = images.shape[-2:]
+    features = descriptor(border.continued(images, "wrap"), config.layers)
+    return border.interior(features, height, width)
+
+
 def texture_objective(features, grams, config: TrainConfig, rng: torch.Generator,
                       distributions=None) -> tuple[torch.Tensor, torch.Tensor]:
     """(what to optimise, the Gram loss to report), both (B,)."""
@@ -232,7 +244,7 @@ def train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainCo
         images = state.generator(noise)
     finally:
         hook.remove()
-    features = descriptor(images, config.layers)
+    features = sample_features(descriptor, images, config)
     objective, gram = texture_objective(features, grams, config, state.rng, distributions)
     loss, total = gram.mean(), objective.mean()
     if colors is not None:
