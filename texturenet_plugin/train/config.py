@@ -37,9 +37,8 @@ class TrainConfig:
     # own padding, every model so far), "wrap", "reflect" or "auto" (wrap a seamless exemplar,
     # mirror any other); the training samples, periodic, are then wrapped too
     # (loop.sample_features). Continuing only the exemplar halved the border-free loss of small
-    # tiles (burlwood, leopard) but raised sand's 2.5x, whose 256² samples kept their own
-    # zero-padded border; both sides together are not yet measured enough to be the default
-    # (docs/training-notes.md, session 10).
+    # tiles (burlwood, leopard) but raised sand's 2.5x, and both sides together did no better
+    # on sand: not the default until that is understood (docs/training-notes.md, session 10).
     exemplar_border: str = "zero"
     descriptor: str = "vgg16"  # ImageNet, offline (zoo/descriptor_weights); "vgg19" downloads
     pool: str = "max"
