@@ -18,6 +18,8 @@ import texturenet_plugin  # noqa: F401  (sets torch's allocator variables first)
 import sys
 from pathlib import Path
 
+from measures import bundled_textures  # benchmarks/measures.py
+
 from texturenet_plugin.nets.descriptor import TEXTURE_LAYERS
 from texturenet_plugin.train import border
 from texturenet_plugin.train.config import TrainConfig
@@ -28,13 +30,9 @@ from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def bundled_exemplars() -> list[Path]:
-    lines = (ROOT / "tools" / "bundled_models.txt").read_text().splitlines()
-    return [ROOT / "exemplars" / line.split()[1] for line in lines if line.strip()]
-
-
 def main() -> None:
-    paths = [Path(p) for p in sys.argv[1:]] or bundled_exemplars()
+    paths = [Path(p) for p in sys.argv[1:]] or [ROOT / "exemplars" / file
+                                                  for _, file in bundled_textures()]
     descriptor = load_descriptor("vgg16")
     print("| exemplar | size | seamless | " + " | ".join(TEXTURE_LAYERS) + " |")
     print("|---|---|---|" + "---|" * len(TEXTURE_LAYERS))

@@ -14,6 +14,7 @@ benchmarks/peer.py (the engine keeps only psnr and the seam score, in texturenet
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -23,6 +24,13 @@ from texturenet_plugin.nets.losses import texture_loss
 from texturenet_plugin.train import border
 
 DIVERSITY_LAYER = "relu3_1"
+BUNDLED_LIST = Path(__file__).resolve().parents[1] / "tools" / "bundled_models.txt"
+
+
+def bundled_textures() -> list[tuple[str, str]]:
+    """(model name, exemplar file name) of every bundled texture, tools/bundled_models.txt."""
+    rows = [line.split() for line in BUNDLED_LIST.read_text().splitlines() if line.strip()]
+    return [(row[0], row[1]) for row in rows]
 
 
 def to_tensor(image: np.ndarray) -> torch.Tensor:

@@ -45,7 +45,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from measures import interior_loss, sample_loss  # benchmarks/measures.py
+from measures import bundled_textures, interior_loss, sample_loss  # benchmarks/measures.py
 from PIL import Image, ImageDraw
 
 from texturenet_plugin.io.images import read_rgb
@@ -68,11 +68,6 @@ SIDE, MARGIN = 256, border.MARGIN  # judged side; samples are SIDE + 2·MARGIN
 TEXNET = [sys.executable, "-m", "texnet_cli.main"]
 
 
-def bundled() -> list[tuple[str, str]]:
-    lines = (ROOT / "tools" / "bundled_models.txt").read_text().splitlines()
-    return [(line.split()[0], line.split()[0]) for line in lines if line.strip()]
-
-
 def exemplar_path(source: str) -> Path:
     """A model's exemplar: the bundled copy, else the corpus's (``../shared/corpus``)."""
     bundled_copy, corpus_copy = EXEMPLARS / source, CORPUS / source
@@ -81,7 +76,8 @@ def exemplar_path(source: str) -> Path:
 
 def parse_models(args: list[str]) -> list[tuple[str, str]]:
     """``NAME`` or ``NAME=FILE.tnet`` -> (label, model reference)."""
-    return [tuple(a.split("=", 1)) if "=" in a else (a, a) for a in args] or bundled()
+    return [tuple(a.split("=", 1)) if "=" in a else (a, a) for a in args] or [
+        (name, name) for name, _ in bundled_textures()]
 
 
 def timed(cmd: list[str]) -> float:
@@ -118,9 +114,9 @@ def judge(descriptor, targets: tuple[dict, dict], images: list[np.ndarray]) -> d
             "free_losses": free_losses, "mean_free_loss": statistics.mean(free_losses)}
 
 
-def tiled(exemplar: Path, n: int) -> list[np.ndarray]:
-    """``n`` windows of the exemplar repeated, at seeded offsets: the texture itself."""
-    image = (read_rgb(exemplar) * 255 + 0.5).astype(np.uint8)
+def tiled(pixels, n: int) -> list[np.ndarray]:
+    """``n`` windows of the exemplar (3, H, W) repeated, at seeded offsets: the texture itself."""
+    image = (pixels.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
     height, width = image.shape[:2]
     side = SIDE + 2 * MARGIN
     big = np.tile(image, (side // height + 2, side // width + 2, 1))
@@ -149,7 +145,7 @@ def measure_one(label: str, ref: str, descriptor, n: int, timing: bool, tmp: Pat
                 record[tool][f"seconds_{size}"] = make(tool, ref, exemplar, size, 0, tmp)[1]
         record[tool]["sheet"] = str(make(tool, ref, exemplar, 512, 0, tmp)[0])
     if border.seamless(pixels):
-        record["tiled"] = judge(descriptor, targets, tiled(exemplar, n))
+        record["tiled"] = judge(descriptor, targets, tiled(pixels, n))
     record["loss_ratio"] = record["texnet"]["mean_loss"] / record["gmic"]["mean_loss"]
     record["free_ratio"] = record["texnet"]["mean_free_loss"] / record["gmic"]["mean_free_loss"]
     return record

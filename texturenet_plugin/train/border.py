@@ -20,7 +20,6 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .config import BORDERS
 from .region import layer_stride
 
 # Pixels added on each side, a multiple of relu5_1's stride (16) so that every layer's cells
@@ -51,9 +50,7 @@ def resolve(mode: str, image: torch.Tensor) -> str:
 
 def continued(image: torch.Tensor, mode: str, margin: int = MARGIN) -> torch.Tensor:
     """(N, C, H, W) -> (N, C, H + 2·margin, W + 2·margin), continued by ``mode`` (``wrap`` or
-    ``reflect``; ``zero`` pads with zeros). Works for exemplars smaller than the margin."""
-    if mode == "zero":
-        return F.pad(image, (margin,) * 4)
+    ``reflect``; ``zero`` needs no continuing). Works for exemplars smaller than the margin."""
     height, width = image.shape[-2:]
     if mode == "wrap":
         ny, nx = math.ceil(margin / height), math.ceil(margin / width)
@@ -61,7 +58,7 @@ def continued(image: torch.Tensor, mode: str, margin: int = MARGIN) -> torch.Ten
         y0, x0 = ny * height - margin, nx * width - margin
         return big[..., y0:y0 + height + 2 * margin, x0:x0 + width + 2 * margin]
     if mode != "reflect":
-        raise ValueError(f"unknown border mode {mode!r}; choose one of {', '.join(BORDERS)}")
+        raise ValueError(f"unknown border mode {mode!r} to continue by; wrap or reflect")
     # Mirror in steps no larger than the image so far (reflect padding's limit).
     out = image
     while out.shape[-2] < height + 2 * margin or out.shape[-1] < width + 2 * margin:
