@@ -39,8 +39,12 @@ def to_tensor(image: np.ndarray) -> torch.Tensor:
 
 
 @torch.no_grad()
-def sample_loss(descriptor: Descriptor, grams, image: np.ndarray, layers) -> float:
-    return float(texture_loss(descriptor(to_tensor(image), layers), grams).sum())
+def sample_loss(descriptor: Descriptor, grams, image: np.ndarray, layers,
+                circular: bool = False) -> float:
+    """Gram loss of ``image``; ``circular``: of a tile, as if tiled (no border; sides a
+    multiple of the deepest layer's stride)."""
+    return float(texture_loss(descriptor(to_tensor(image), layers, circular=circular),
+                              grams).sum())
 
 
 @torch.no_grad()

@@ -10,6 +10,16 @@ exemplar and size; the loss-equivalent speed-up (time the optimiser needs to rea
 generator's mean loss ÷ generator time per sample); diversity; seam score. Also writes a Fig.
 6-style plot. Losses are always taken on the paper's five layers (relu1_1 ... relu5_1),
 whichever layers the model was trained on.
+
+Two judges (``--judge``), whatever border the model was trained with:
+
+- ``free`` (default since session 11): no side sees VGG's zero padding. The exemplar is
+  continued beyond its edges (wrapped when it tiles, else mirrored;
+  texturenet_plugin/train/border.py) and only its own cells give the targets; the generator's
+  256² samples and the optimiser's image are tiles, judged as tiled (circular padding in the
+  descriptor). This judge ranks the tiled exemplar itself best (benchmarks/peer.py).
+- ``zero`` (sessions 4–10): the exemplar and the generator's samples as they are, zero-padded;
+  the optimiser's image (circular, as always) against those targets.
 """
 
 from __future__ import annotations
@@ -53,11 +63,13 @@ def time_per_sample(gen, seeds: list[int], precision: str) -> tuple[float, list]
     return statistics.median(times), samples
 
 
-def generator_record(gen, descriptor, grams, n: int, precision: str) -> tuple[dict, list]:
+def generator_record(gen, descriptor, grams, n: int, precision: str,
+                     judge: str) -> tuple[dict, list]:
     """Time per sample and texture losses of ``n`` samples computed in ``precision``."""
     with torch.inference_mode():
         t_gen, samples = time_per_sample(gen, list(range(n)), precision)
-    losses = [sample_loss(descriptor, grams, s, TEXTURE_LAYERS) for s in samples]
+    losses = [sample_loss(descriptor, grams, s, TEXTURE_LAYERS, circular=judge == "free")
+              for s in samples]
     return {"seconds_per_sample": t_gen, "mean_loss": statistics.mean(losses),
             "losses": losses}, samples
 
@@ -74,22 +86,22 @@ def speedup(record: dict, opt, budget: float) -> dict:
 
 
 def measure(model_ref: str, exemplar: Path | None, n: int, seconds: float,
-            precisions: list[str]) -> dict:
+            precisions: list[str], judge: str = "free") -> dict:
     model = local.load(model_ref)
     stored = model.meta.get("training", {})
     # Judged on the paper's five layers whatever the model was trained on, so models trained
     # with other layer sets stay comparable (and cannot look better by dropping a layer), and
-    # against the exemplar as it is, zero-padded, whatever border the model was trained with
-    # (the Fig. 6 judge of every session; peer.py also judges border-free).
+    # with the judge's border whatever border the model was trained with (module doc).
     judged = {k: v for k, v in stored.items() if k in TrainConfig.__dataclass_fields__
               and k not in ("layers", "exemplar_border")}
-    training = TrainConfig(**judged, layers=TEXTURE_LAYERS, exemplar_border="zero")
+    training = TrainConfig(**judged, layers=TEXTURE_LAYERS,
+                           exemplar_border="auto" if judge == "free" else "zero")
     exemplar = exemplar or CORPUS / model.meta["source"]
     descriptor = load_descriptor(model.meta.get("descriptor", training.descriptor))
     image = exemplar_tensor(exemplar)
     grams = exemplar_grams(descriptor, image, training)
     gen = model.build("cpu")
-    runs = {p: generator_record(gen, descriptor, grams, n, p) for p in precisions}
+    runs = {p: generator_record(gen, descriptor, grams, n, p, judge) for p in precisions}
     opt = optimize_texture(descriptor, grams, SIZE, SIZE, seconds, layers=TEXTURE_LAYERS)
     per_precision = {p: speedup(rec, opt, seconds) for p, (rec, _) in runs.items()}
     main, samples = precisions[0], runs[precisions[0]][1]
@@ -98,6 +110,7 @@ def measure(model_ref: str, exemplar: Path | None, n: int, seconds: float,
     crop = min(128, *scaled.shape[-2:])
     return {
         "model": model.name or model_ref, "exemplar": str(exemplar), "size": SIZE,
+        "judge": "border-free" if judge == "free" else "zero-padded",
         "samples": n, "precision": main, "generator_seconds_per_sample":
         first["seconds_per_sample"], "generator_mean_loss": first["mean_loss"],
         "generator_losses": first["losses"], "optimizer_seconds_budget": seconds,
@@ -142,10 +155,13 @@ def main() -> None:
     parser.add_argument("--precision", default="auto,float32,bfloat16",
                         help="comma-separated; the first is the headline; auto = what "
                         "`texnet fill` uses here (default: %(default)s)")
+    parser.add_argument("--judge", choices=("free", "zero"), default="free",
+                        help="border-free or zero-padded losses (module doc; default: %(default)s)")
     args = parser.parse_args()
     precisions = list(dict.fromkeys(resolve_precision(p, "cpu", SIZE * SIZE)
                                     for p in args.precision.split(",")))
-    record = measure(args.model, args.exemplar, args.samples, args.seconds, precisions)
+    record = measure(args.model, args.exemplar, args.samples, args.seconds, precisions,
+                     args.judge)
     args.out.mkdir(parents=True, exist_ok=True)
     name = record["model"]
     (args.out / f"{name}.json").write_text(json.dumps(record, indent=1))

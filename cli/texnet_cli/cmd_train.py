@@ -114,10 +114,10 @@ def train():
                    f"whose longer side would exceed {MAX_SIDE} px are downscaled to it "
                    "(memory and time); training says so.")
 @click.option("--exemplar-border", type=click.Choice(BORDERS),
-              help="What the descriptor sees beyond the exemplar's edges: zero is VGG's "
-                   "own padding; auto wraps a seamless (tileable) exemplar and mirrors any "
-                   "other (experimental: helps small tiles, see docs/training-notes.md) "
-                   "[default: the preset's].")
+              help="What the descriptor sees beyond the exemplar's edges: auto wraps a "
+                   "seamless (tileable) exemplar and mirrors any other, so no flat border "
+                   "enters its statistics (matters most for small tiles); zero is VGG's own "
+                   "padding [default: the preset's].")
 @click.option("--init", "init_ref", metavar="MODEL",
               help="Start from this texture model's weights (a name or a .tnet file) instead "
                    "of from scratch: with --preset refine, continue it on larger samples. "

@@ -88,20 +88,38 @@ def test_wrapped_targets_are_the_infinite_textures_statistics():
             assert (zero[name] - truth).norm() > 0.05 * scale, name
 
 
-def test_periodic_samples_are_judged_without_their_border():
-    """With a continued exemplar the training samples (periodic) are wrapped too: their cells
-    are those of the same sample inside a large tiling, not zero-padded ones."""
+@pytest.mark.parametrize("period", [64, 72])
+def test_periodic_samples_are_judged_without_their_border(period):
+    """With a continued exemplar the training samples (periodic) are continued too: their
+    cells are those of the same sample inside a large tiling, not zero-padded ones — by
+    circular padding in the descriptor when the side is a multiple of relu5_1's stride (64),
+    by a wrapped margin when not (72)."""
     descriptor = load_descriptor("random")
-    sample = periodic(64, 1, seed=7)[None]
+    sample = periodic(period, 1, seed=7)[None]
     far = descriptor(sample.repeat(1, 1, 7, 7), TEXTURE_LAYERS)
     wrapped = sample_features(descriptor, sample, TrainConfig(exemplar_border="reflect"))
     plain = sample_features(descriptor, sample, TrainConfig(exemplar_border="zero"))
+    start = 2 * period  # a multiple of the period and of every stride
     for name in TEXTURE_LAYERS:
         s = layer_stride(name)
-        cells = far[name][..., 192 // s:256 // s, 192 // s:256 // s]
+        cells = far[name][..., start // s:(start + period) // s, start // s:(start + period) // s]
         assert torch.allclose(wrapped[name], cells, atol=1e-4 * cells.abs().max()), name
         assert plain[name].shape == cells.shape
-    assert not torch.allclose(plain["relu5_1"], far["relu5_1"][..., 12:16, 12:16], rtol=0.05)
+    deep = far["relu5_1"][..., start // 16:(start + period) // 16, start // 16:(start + period) // 16]
+    assert not torch.allclose(plain["relu5_1"], deep, rtol=0.05)
+
+
+def test_circular_descriptor_is_the_tilings_features_over_one_period():
+    descriptor = load_descriptor("random")
+    tile = periodic(48, 1, seed=2)[None]
+    far = descriptor(tile.repeat(1, 1, 5, 5), TEXTURE_LAYERS)
+    near = descriptor(tile, TEXTURE_LAYERS, circular=True)
+    for name in TEXTURE_LAYERS[:4]:  # 48 is a multiple of relu4_1's stride (8), not relu5_1's
+        s = layer_stride(name)
+        cells = far[name][..., 96 // s:144 // s, 96 // s:144 // s]
+        assert torch.allclose(near[name], cells, atol=1e-4 * cells.abs().max()), name
+    zero = descriptor(tile, ("relu4_1",))["relu4_1"]
+    assert not torch.allclose(zero, near["relu4_1"], atol=1e-2 * zero.abs().max())
 
 
 def test_a_full_selection_with_a_border_matches_no_selection():

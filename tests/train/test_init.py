@@ -10,7 +10,8 @@ import torch
 from helpers import save_tiny_model, texnet
 from PIL import Image
 
-from texturenet_plugin.errors import InputError
+from texturenet_plugin.errors import Cancelled, InputError
+from texturenet_plugin.progress import Reporter
 from texturenet_plugin.train.config import TrainConfig
 from texturenet_plugin.train.texture import ModelCard, train_texture_model
 from texturenet_plugin.zoo.modelfile import load_model
@@ -86,3 +87,34 @@ def test_refine_keeps_the_init_models_width(tmp_path, capsys):
                           "--progress", "none", "-o", str(tmp_path / "r.tnet"))
     assert code == 0, err
     assert load_model(tmp_path / "r.tnet").spec.channels_step == 5
+
+
+def _cancelled_run(exemplar, name, config, **kwargs):
+    """Start a training and cancel it after its first step: its checkpoint stays."""
+    reporter = Reporter()
+
+    def cancel(progress):
+        if progress.stage == "train" and progress.done == 1:
+            reporter.token.cancel()
+
+    reporter.callback = cancel
+    with pytest.raises(Cancelled):
+        train_texture_model(exemplar, ModelCard(name), config, reporter, **kwargs)
+
+
+def test_resume_refuses_a_checkpoint_of_another_init(tmp_path, monkeypatch):
+    """A stale checkpoint under the same --name must not silently replace the --init model."""
+    monkeypatch.setenv("TEXNET_HOME", str(tmp_path / "home"))
+    exemplar = _exemplar(tmp_path / "ex.png")
+    base = load_model(train_texture_model(exemplar, ModelCard("base"), TINY,
+                                          output=tmp_path / "base.tnet"))
+    other = load_model(train_texture_model(exemplar, ModelCard("other"), replace(TINY, seed=1),
+                                           output=tmp_path / "other.tnet"))
+    _cancelled_run(exemplar, "r", TINY, init=base)
+    with pytest.raises(InputError, match="another --init model"):
+        train_texture_model(exemplar, ModelCard("r"), TINY, init=other, resume=True)
+    train_texture_model(exemplar, ModelCard("r"), TINY, init=base, resume=True)
+    _cancelled_run(exemplar, "fresh", TINY)
+    with pytest.raises(InputError, match="another --init model"):  # the run had none
+        train_texture_model(exemplar, ModelCard("fresh"), TINY, init=base, resume=True)
+    train_texture_model(exemplar, ModelCard("fresh"), TINY, resume=True)

@@ -112,3 +112,12 @@ def test_paper_preset_is_the_papers_schedule():
     assert paper.lr_at(1200) == pytest.approx(0.049)
     with pytest.raises(InputError):
         preset("fast")
+
+
+def test_resume_refuses_another_exemplar(tmp_path):
+    desc = load_descriptor("random")
+    train_texture(stripes(), desc, replace(TINY, iterations=2), tmp_path)
+    train_texture(stripes(), desc, replace(TINY, iterations=3), tmp_path, resume=True)
+    with pytest.raises(InputError, match="another exemplar"):
+        train_texture(stripes() * 0.9, desc, replace(TINY, iterations=4), tmp_path,
+                      resume=True)

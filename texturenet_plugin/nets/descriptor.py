@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 VGG_CONFIGS = {
@@ -81,14 +82,22 @@ class Descriptor(nn.Module):
             image = image.flip(1)
         return (image * c.scale - self.mean) / self.std
 
-    def forward(self, image: torch.Tensor, taps: tuple[str, ...]) -> dict[str, torch.Tensor]:
+    def forward(self, image: torch.Tensor, taps: tuple[str, ...],
+                circular: bool = False) -> dict[str, torch.Tensor]:
+        """``circular``: pad every convolution periodically instead of with zeros, as if
+        ``image`` were tiled without end: for an image that tiles (a generator's sample, an
+        optimised tile) whose sides are multiples of the deepest tap's stride, each tap is
+        then exactly that tiling's features over one period, with no border."""
         unknown = set(taps) - set(self.layers)
         if unknown:
             raise ValueError(f"unknown descriptor layers {sorted(unknown)}")
         wanted, out = set(taps), {}
         x = self.preprocess(image)
         for name, layer in self.layers.items():
-            x = layer(x)
+            if circular and isinstance(layer, nn.Conv2d):
+                x = F.conv2d(F.pad(x, (1, 1, 1, 1), mode="circular"), layer.weight, layer.bias)
+            else:
+                x = layer(x)
             if name in wanted:
                 out[name] = x
                 if len(out) == len(wanted):

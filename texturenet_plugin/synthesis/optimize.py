@@ -7,7 +7,6 @@ circularly, which makes the optimised image tile seamlessly.
 
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import dataclass, field
 
@@ -23,14 +22,6 @@ from ..progress import Reporter
 class OptimizeResult:
     image: torch.Tensor  # (3, H, W) in [0, 1]
     curve: list[tuple[float, float]] = field(default_factory=list)  # (seconds, loss)
-
-
-def circular_copy(descriptor: Descriptor) -> Descriptor:
-    """A copy of the descriptor whose convolutions pad circularly."""
-    net = copy.deepcopy(descriptor)
-    for conv in net.convs():
-        conv.padding_mode = "circular"
-    return net
 
 
 def optimize_texture(
@@ -49,8 +40,7 @@ def optimize_texture(
     if seconds <= 0 or min(height, width) < 16:
         raise InputError("optimisation needs seconds > 0 and a size of at least 16x16")
     reporter = reporter or Reporter()
-    net = circular_copy(descriptor) if circular else descriptor
-    device = next(net.parameters()).device
+    device = next(descriptor.parameters()).device
     gen = torch.Generator().manual_seed(seed)
     x = torch.rand(1, 3, height, width, generator=gen).to(device).requires_grad_(True)
     opt = torch.optim.LBFGS([x], lr=1.0, max_iter=1, history_size=50)
@@ -59,7 +49,7 @@ def optimize_texture(
 
     def closure():
         opt.zero_grad()
-        loss = texture_loss(net(x, layers), grams).sum()
+        loss = texture_loss(descriptor(x, layers, circular=circular), grams).sum()
         loss.backward()
         return loss
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import torch
@@ -19,6 +20,16 @@ LEGACY_FINISH = {"finish_iterations": 0, "finish_size": 256, "finish_lr": 0.002}
 LEGACY_DEFAULTS = {"exemplar_scale": 1.0, "width": 8, "exemplar_border": "zero", **LEGACY_FINISH}
 
 
+def fingerprint(*tensors: torch.Tensor | None) -> str:
+    """A short digest of tensors' values (None counts as absent): what a run learns from,
+    recorded in its checkpoint so that --resume cannot continue it from other inputs."""
+    digest = hashlib.sha256()
+    for tensor in tensors:
+        digest.update(b"none" if tensor is None
+                      else tensor.detach().cpu().float().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
 def checkpoint_path(run_dir: Path) -> Path:
     return Path(run_dir) / CHECKPOINT
 
@@ -34,6 +45,7 @@ def save_checkpoint(run_dir: Path, state, config) -> Path:
         "history": list(state.history),
         "seconds": state.seconds,
         "config": config.to_dict(),
+        "inputs": dict(state.inputs),
     }
     with atomic_file(path) as handle:
         torch.save(payload, handle)
@@ -50,6 +62,7 @@ def load_checkpoint(run_dir: Path, state, config) -> None:
     except Exception as exc:
         raise ModelError(f"checkpoint {path} is unreadable ({exc}); delete it to start over") from exc
     _check_compatible(payload["config"], config.to_dict(), path)
+    _check_same_inputs(payload.get("inputs", {}), state.inputs, path)
     state.generator.load_state_dict(payload["generator"])
     state.optimizer.load_state_dict(payload["optimizer"])
     state.rng.set_state(payload["rng"])
@@ -77,3 +90,19 @@ def _check_compatible(saved: dict, current: dict, path: Path) -> None:
             f"--resume: checkpoint {path} was made with {key}={made_with!r}, "
             f"now {key}={value!r}; use the same settings or start a new run"
         )
+
+
+# What a changed input is called in --resume's refusal.
+INPUT_NAMES = {"exemplar": "exemplar (or selection)", "init": "--init model"}
+
+
+def _check_same_inputs(saved: dict, current: dict, path: Path) -> None:
+    """Refuse a checkpoint made from another exemplar or --init model, or without the --init
+    model now given (checkpoints from before session 11 recorded none: nothing to compare).
+    Resuming without --init a run that had one is fine: the checkpoint holds its weights."""
+    for key, value in current.items():
+        if saved and saved.get(key) != value:
+            raise InputError(
+                f"--resume: checkpoint {path} was made from another {INPUT_NAMES.get(key, key)}; "
+                "give the same one, or start over with --restart (or another --name)"
+            )

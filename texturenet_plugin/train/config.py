@@ -33,13 +33,13 @@ class TrainConfig:
     # pass); larger ones are downscaled to it and the trainer says so (exemplar_factor). Models
     # and checkpoints from before exemplar_scale existed stored 256 here, which reproduces them.
     exemplar_max_side: int = EXEMPLAR_MAX_SIDE
-    # What the descriptor sees beyond the exemplar's edges (train/border.py): "zero" (VGG's
-    # own padding, every model so far), "wrap", "reflect" or "auto" (wrap a seamless exemplar,
-    # mirror any other); the training samples, periodic, are then wrapped too
-    # (loop.sample_features). Continuing only the exemplar halved the border-free loss of small
-    # tiles (burlwood, leopard) but raised sand's 2.5x, and both sides together did no better
-    # on sand: not the default until that is understood (docs/training-notes.md, session 10).
-    exemplar_border: str = "zero"
+    # What the descriptor sees beyond the exemplar's edges (train/border.py): "auto" (wrap a
+    # seamless exemplar, mirror any other), "wrap", "reflect" or "zero" (VGG's own padding:
+    # every model before session 11); unless zero, the training samples, periodic, are judged
+    # as tiled too (loop.sample_features). Halves the border-free loss of small tiles
+    # (burlwood, leopard); sand's regression in session 10 came from a stale checkpoint, not
+    # the border (docs/training-notes.md, session 11).
+    exemplar_border: str = "auto"
     descriptor: str = "vgg16"  # ImageNet, offline (zoo/descriptor_weights); "vgg19" downloads
     pool: str = "max"
     layers: tuple[str, ...] = TEXTURE_LAYERS

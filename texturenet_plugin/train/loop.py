@@ -30,7 +30,7 @@ from ..nets.losses import (
 from ..nets.noise import random_noise
 from ..progress import Reporter
 from . import border
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import fingerprint, load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .region import SELECTED, check_region, hide_unselected, layer_masks, layer_stride
 
@@ -43,6 +43,8 @@ class TrainState:
     iteration: int = 0
     history: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    # Digests of what the run learns from (checkpoint.fingerprint): "exemplar", "init".
+    inputs: dict[str, str] = field(default_factory=dict)
 
 
 def exemplar_factor(height: int, width: int, config: TrainConfig) -> float:
@@ -151,11 +153,16 @@ def exemplar_distributions(descriptor: Descriptor, exemplar: torch.Tensor, confi
 def sample_features(descriptor: Descriptor, images: torch.Tensor, config: TrainConfig):
     """The descriptor's taps of generated ``images``. When the exemplar's border is continued
     (:mod:`.border`), the samples are too — periodically, since the generator pads circularly
-    and every sample tiles — so that neither side of the Gram loss sees VGG's zero padding
-    (the descriptor then costs (1 + 2·64/side)² as much)."""
+    and every sample tiles — so that neither side of the Gram loss sees VGG's zero padding:
+    by circular padding inside the descriptor (no extra cost) when the sides are multiples of
+    the deepest tap's stride, else by wrapping a margin around them ((1 + 2·64/side)² the
+    cost)."""
     if config.exemplar_border == "zero":
         return descriptor(images, config.layers)
     height, width = images.shape[-2:]
+    stride = max(layer_stride(name) for name in config.layers)
+    if height % stride == 0 and width % stride == 0:
+        return descriptor(images, config.layers, circular=True)
     features = descriptor(border.continued(images, "wrap"), config.layers)
     return border.interior(features, height, width)
 
@@ -298,6 +305,7 @@ def prepare_run(config, descriptor: Descriptor, exemplar: torch.Tensor, run_dir:
     descriptor = descriptor.to(device)
     grams = exemplar_grams(descriptor, exemplar.to(device), config, mask)
     state = make_state(config, device)
+    state.inputs["exemplar"] = fingerprint(exemplar, mask)
     if resume:
         load_checkpoint(run_dir, state, config)
     return descriptor, grams, state

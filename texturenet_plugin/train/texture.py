@@ -18,7 +18,7 @@ from ..synthesis.tile import sample_tile
 from ..zoo.descriptor_weights import load_descriptor
 from ..zoo.local import validate_name
 from ..zoo.modelfile import ModelFile, save_model
-from .checkpoint import LEGACY_FINISH, checkpoint_path, saved_config
+from .checkpoint import LEGACY_FINISH, checkpoint_path, fingerprint, saved_config
 from .config import TrainConfig
 from .loop import (
     TrainState,
@@ -107,6 +107,7 @@ def init_state(model: ModelFile, config: TrainConfig) -> Callable:
     def make(config: TrainConfig, device: torch.device) -> TrainState:
         state = new_state(config, device)
         state.generator.load_state_dict(model.state_dict)
+        state.inputs["init"] = fingerprint(*model.state_dict.values())
         return state
 
     return make
@@ -157,7 +158,7 @@ def train_texture_model(
     from the selected pixels only (:mod:`.region`). ``notes`` receives what a user should
     read even without a progress display (an exemplar downscaled to the size cap). ``init``:
     start from this model's weights (refine it, e.g. on larger samples); a resumed run
-    continues its checkpoint instead.
+    continues its checkpoint instead, which must have been made from the same model.
     Checkpoints go to ``<data>/runs/<name>/``; a finished run removes its checkpoint folder.
     """
     validate_name(card.name)
@@ -167,7 +168,9 @@ def train_texture_model(
     run_dir = _run_dir(card.name, resume, restart)
     config = resumed_config(run_dir, config) if resume else config
     check_exemplar(image, config, region.mask if region else None)
-    make_state = init_state(init, config) if init is not None and not resume else None
+    # On --resume the checkpoint's weights replace the init model's, which still identifies
+    # the run (a checkpoint of another init is refused: checkpoint.load_checkpoint).
+    make_state = init_state(init, config) if init is not None else None
     note = exemplar_note(*image.shape[-2:], config, "selection" if region else "exemplar")
     reporter.report("load", 0, 1, note)
     if notes and exemplar_factor(*image.shape[-2:], config) != config.exemplar_scale:
