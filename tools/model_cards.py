@@ -179,7 +179,8 @@ def stage_text(t: dict) -> str:
     if finish:
         text += (f" and {finish} more on {t.get('finish_size')}² samples at lr "
                  f"{t.get('finish_lr')}")
-    return text + f", colour-histogram weight {t.get('color_weight', 0)}"
+    text += f", colour-histogram weight {t.get('color_weight', 0)}"
+    return text + f", exemplar border {t.get('exemplar_border', 'zero')}"
 
 
 def total_seconds(meta: dict) -> float | None:
@@ -216,7 +217,8 @@ def card(name: str, meta: dict, quality: dict | None, spec: GeneratorSpec) -> st
         lines.append(f"- what the samples look like: {VISUAL_NOTES[name]}")
     if quality:
         lines += [
-            f"- quality at 256² (`python benchmarks/quality.py {name}`): mean texture loss "
+            f"- quality at 256², judged {judge(quality)} (`python benchmarks/quality.py {name}`): "
+            "mean texture loss "
             f"{fmt(quality['generator_mean_loss'])}, {quality['generator_seconds_per_sample'] * 1000:.0f} ms "
             f"per sample, loss-equivalent speed-up {speedup_text(quality)}, diversity "
             f"{fmt(quality['diversity'])}, seam score {fmt(quality['seam_score'])}; computed in "
@@ -224,6 +226,11 @@ def card(name: str, meta: dict, quality: dict | None, spec: GeneratorSpec) -> st
             f"- Fig. 6-style plot: ![fig6](../quality/{name}-fig6.png)",
         ]
     return "\n".join(lines) + "\n"
+
+
+def judge(q: dict) -> str:
+    """The quality record's judge; records from before session 11 were all zero-padded."""
+    return q.get("judge", "zero-padded")
 
 
 def misses(q: dict) -> list[str]:
@@ -248,13 +255,13 @@ def train_seconds(meta: dict) -> str:
 
 
 def table(rows: list[tuple[str, dict, dict | None]]) -> str:
-    out = ["| model | exemplar | descriptor | loss | ms/sample | speed-up | other precision "
-           "| diversity | seam | train s | bars |",
-           "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    out = ["| model | exemplar | descriptor | judge | loss | ms/sample | speed-up "
+           "| other precision | diversity | seam | train s | bars |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, meta, q in rows:
         if q is None:
             out.append(f"| {name} | {meta.get('source')} | {meta.get('descriptor')} | "
-                       "not measured | | | | | | | |")
+                       "| not measured | | | | | | | |")
             continue
         out.append(
             f"| [{name}](models/{name}.md) | {meta.get('source')} | {meta.get('descriptor')} | "

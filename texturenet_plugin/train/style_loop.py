@@ -63,6 +63,10 @@ class StyleConfig(TrainConfig):
     scales: int = 5  # the paper's K for stylization; sizes must be multiples of 16 inside
     preview_every: int = 50
     preview_size: int = 192  # side of each validation image in the preview strip
+    # The painting's Grams as VGG sees it, zero-padded: a stylized photo is not a tile, so
+    # its own border is zero-padded too, and a continued painting has not been measured
+    # (textures continue theirs: TrainConfig.exemplar_border).
+    exemplar_border: str = "zero"
 
     def validate(self) -> StyleConfig:
         super().validate()
