@@ -28,10 +28,12 @@ VISUAL_NOTES = {
     "in size and outline than the exemplar's (no cracked or very elongated ones), and pale "
     "yellow-grey elongated smears sit in the grout between stones (as before refining), a "
     "defect.",
-    "sand": "(session 4 `cpu` preset, refined in session 6 on 256² samples, vgg16) sand "
-    "grain and colour as in the exemplar with small grey-blue pebbles, and now the exemplar's "
-    "darker and lighter patches at large scale; in 8 samples at 512² no bright specks, but "
-    "faint pinkish-orange blotches of ~20 px scattered (a few per sample), a defect.",
+    "sand": "(session 4 `cpu` preset, refined in session 6 on 256² samples, and in session 11 "
+    "for 90 iterations with the exemplar border on, vgg16) sand grain and colour as in the "
+    "exemplar with small grey-blue pebbles; in 8 samples at 512² no bright specks, but faint "
+    "pinkish-orange blotches of ~20–30 px remain, two to four per sample (as before the session-11 "
+    "stage, which lowered the loss but not them), a defect; the exemplar's large darker and "
+    "lighter patches are fainter than in it",
     "mud": "(session 5, vgg16) lumpy dried mud with fine cracks and small embedded grit in the "
     "exemplar's browns, no glowing specks in 8 samples at 512²; more uniform than the "
     "exemplar (none of its dark patches or grey-green stones) and with a faint diagonal grain.",
@@ -49,9 +51,11 @@ VISUAL_NOTES = {
     "1.31e8 for the width-8 model (1.02× G'MIC's on 8 samples), at 35 ms instead of 56 ms per "
     "sample; the Fig. 6 speed-up measured 497×, 517×, 592× in three runs and 363× in a fourth "
     "whose sampling ran at 58 ms: at the bar, not clear of it.",
-    "bark": "(session 5, vgg16) vertical ridged bark in the exemplar's browns with dark "
-    "furrows, no specks in 8 samples at 512²; the ridges are narrower and more regular than "
-    "in the small (82×90) exemplar.",
+    "bark": "(session 5, vgg16, `cpu` preset; session 11: 100 refine iterations with the exemplar "
+    "border on) vertical ridged bark in the exemplar's browns with dark furrows, no "
+    "specks in 8 samples at 512² (looked at at 1:1); the ridges are narrower and more "
+    "regular than in the small (82×90) exemplar, and faint light diagonal streaks cross "
+    "the ridges in places, a defect.",
     "crinkled-paper": "(session 5, vgg16) peach paper with shaded creases, in 8 samples at 512² "
     "no specks; the creases run mostly horizontally in a regular, dune-like rhythm where the "
     "exemplar's folds go every way.",
@@ -72,53 +76,50 @@ VISUAL_NOTES = {
     "not the dark blob"
     " (docs/training-notes.md, session 10; not shipped yet).",
     "leopard": "(session 9: a width-5 generator, `cpu` preset, `refine`, 50 iterations at a "
-    "third of the rate, vgg16) dark rings with tawny centres on tawny fur, denser and more "
-    "regular than the exemplar's scattered spots and rosettes (a 64×62 px exemplar: its "
-    "deepest layers see 4×4 cells); no specks, no pale blobs and none of the session-7 model's "
-    "large merged dark patches in 8 samples at 512²; the dark share of pixels is the "
-    "exemplar's (47 % against 48 % below level 50) and so is the number of dark spots per "
-    "area (54 against 54 per 10⁴ px; session 7's: 56), but more of them are closed rings, "
-    "which beside G'MIC's copies of the exemplar reads coarser at a glance. Loss 2.07e10 "
-    "against 1.92e10 for the width-8 model, at 35–37 ms instead of 60 ms per sample: speed-up "
-    "514× and 519× in two runs."
-    " Judged border-free (session 10, `benchmarks/peer.py`) its loss is 1.40× G'MIC's: the "
-    "blobs were learnt from the small exemplar's zero-padded border; a refine against the "
-    "wrapped exemplar reaches 0.65× and loses the grey smudges"
-    " (docs/training-notes.md, session 10; not shipped yet).",
-    "burlwood": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²) orange-brown "
-    "burl grain with dark pores in the exemplar's colours; the grain is laid out in regular "
-    "diagonal ripples the exemplar does not have, and **small saturated orange oval blobs "
-    "(~15 px, about 20 per 512² sample)** are scattered over it, a defect (before refining they "
-    "were glowing yellow-green; the old vgg16-hed model had large white ones)."
-    " Judged border-free (session 10, `benchmarks/peer.py`) its loss is 1.33× G'MIC's: the "
-    "blobs were learnt from the small exemplar's zero-padded border; a refine against the "
-    "wrapped exemplar reaches 0.59× and loses the ovals"
-    " (docs/training-notes.md, session 10; not shipped yet).",
+    "third of the rate; session 11: 100 refine iterations with the exemplar border on; vgg16) "
+    "dark rings with tawny centres on tawny fur at the exemplar's spot size; the grey smudges "
+    "between rings that the zero-padded training taught are gone in 8 samples at 512² (looked "
+    "at at 1:1 beside the session-9 model), no specks; the rings are denser and more often "
+    "closed than the exemplar's scattered spots and rosettes (a 64×62 px exemplar: its deepest "
+    "layers see 4×4 cells), with small merged dark patches here and there",
+    "burlwood": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256², and in session "
+    "11 100 more with the exemplar border on) orange-brown burl grain with dark pores in the "
+    "exemplar's colours. The saturated orange ovals (~15 px, ~20 per 512² sample) the "
+    "zero-padded training taught are gone: looked at at 1:1 in 8 samples at 512², a few faint "
+    "orange ring outlines of ~25 px per sample remain, and two single yellow-green specks of a "
+    "few pixels in the 8 samples; the grain still lies in mild diagonal ripples the exemplar "
+    "does not have, and is more even than the exemplar's light patches",
 }
 
 QUALITY_HEADER = """# Quality of the bundled texture models
 
-Measured with `python benchmarks/quality.py MODEL --seconds 30` (one process per model, on the
-2-core development CPU, each run taking its turn with the training jobs through a lock; the
-ratios are measured side by side in one process). Written by `python tools/model_cards.py`.
+Measured with `python benchmarks/quality.py MODEL EXEMPLAR --seconds 60 --samples 8
+--precision auto` (one process per model, on the 2-core development CPU with no training
+running; records from before session 11 ran `--seconds 30` beside training jobs). Written by
+`python tools/model_cards.py`.
 
+- **judge**: *border-free* (session 11 on): the exemplar is continued beyond its edges
+  (wrapped when it tiles, else mirrored) and only its own cells give the target Grams; the
+  generator's 256² samples and the optimiser's image are tiles and are judged as tiled
+  (circular padding in the descriptor), so no side sees VGG's zero padding. *zero-padded*
+  (sessions 4–10): exemplar and samples as they are, which on small exemplars rewards
+  imitating their grey border (docs/training-notes.md, session 10).
 - **loss**: mean texture loss (eq. 5, Grams / C·H·W, the paper's five layers relu1_1 …
   relu5_1 whatever the model was trained on) of 8 samples at 256², judged by the model's own
-  descriptor (`vgg16`: ImageNet; models still on `vgg16-hed` are marked in the descriptor
-  column, and their losses are not comparable with the others').
+  descriptor (`vgg16`: ImageNet).
 - **ms/sample**: median time of `sample_tile` at 256² after one warm-up, in the precision
   `texnet fill` uses by default on the machine that measured it (`--precision auto`: float32
-  on CPUs without AVX512-BF16, like the session-4 machine; see performance.md). Loss,
-  diversity and seam are measured on those samples.
-- **other precision**: the same seeds computed in float32: time and speed-up (its loss is in
-  the JSON record).
+  on CPUs without AVX512-BF16, like this one; see performance.md). Loss, diversity and seam
+  are measured on those samples.
+- **other precision**: the same seeds computed in another precision: time and speed-up (its
+  loss is in the JSON record).
 - **speed-up**: time L-BFGS optimisation from noise needs to reach the generator's mean loss ÷
   ms/sample (paper Fig. 6); "> N" when it had not reached it within the budget.
 - **diversity**: mean pairwise relu3_1 distance between samples of different seeds ÷ the same
   between random crops of the exemplar (1 ≈ as varied as the exemplar itself).
 - **seam**: mean gradient across the wrap-around seam ÷ in the interior (1 = invisible).
 - **train s**: training compute time recorded in the model file ("(GPU)": trained on a GPU,
-  see the model's card).
+  "(shared CPU)": one thread on the 2-core CPU beside other jobs; see the model's card).
 
 Bars from the issue: speed-up ≥ 500, diversity ≥ 0.6, seam ≤ 1.2.
 

@@ -135,3 +135,13 @@ def test_a_full_selection_with_a_border_matches_no_selection():
 def test_an_unknown_border_is_refused():
     with pytest.raises(InputError, match="exemplar_border"):
         TrainConfig(exemplar_border="mirror").validate()
+
+
+def test_textures_continue_their_border_and_stylizers_do_not():
+    """Texture presets continue the exemplar (auto); a stylized photo is not a tile, so the
+    style presets keep the painting zero-padded like their outputs (style_loop.StyleConfig)."""
+    from texturenet_plugin.train.config import PRESETS
+    from texturenet_plugin.train.style_loop import STYLE_PRESETS
+
+    assert {p.exemplar_border for p in PRESETS.values()} == {"auto"}
+    assert {p.exemplar_border for p in STYLE_PRESETS.values()} == {"zero"}
