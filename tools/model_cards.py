@@ -56,9 +56,12 @@ VISUAL_NOTES = {
     "specks in 8 samples at 512² (looked at at 1:1); the ridges are narrower and more "
     "regular than in the small (82×90) exemplar, and faint light diagonal streaks cross "
     "the ridges in places, a defect.",
-    "crinkled-paper": "(session 5, vgg16) peach paper with shaded creases, in 8 samples at 512² "
-    "no specks; the creases run mostly horizontally in a regular, dune-like rhythm where the "
-    "exemplar's folds go every way.",
+    "crinkled-paper": "(session 5, vgg16, `cpu` preset; session 11: 100 refine iterations with the exemplar "
+    "border on, mirrored: the exemplar does not tile) peach paper with shaded creases, no "
+    "specks in 8 samples at 512² (looked at at 1:1); the creases still run mostly "
+    "horizontally in a scale-like rhythm, a little less regular than before the "
+    "session-11 stage, where the exemplar's folds are larger and go every way; a faint "
+    "fine hatching shows in the shaded hollows.",
     "cracked-stone": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²) "
     "embossed grey stone with cracks of the exemplar's width and relief, no specks in 8 samples "
     "at 512²; the cracks are shorter and denser than the exemplar's few long ones, so the plates "
