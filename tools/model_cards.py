@@ -62,11 +62,12 @@ VISUAL_NOTES = {
     "horizontally in a scale-like rhythm, a little less regular than before the "
     "session-11 stage, where the exemplar's folds are larger and go every way; a faint "
     "fine hatching shows in the shaded hollows.",
-    "cracked-stone": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²) "
-    "embossed grey stone with cracks of the exemplar's width and relief, no specks in 8 samples "
-    "at 512²; the cracks are shorter and denser than the exemplar's few long ones, so the plates "
-    "are smaller and the surface reads more cellular, and a faint fine hatching shows in the "
-    "flat areas at 1:1.",
+    "cracked-stone": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²; session 11: 100 "
+    "refine iterations with the exemplar border on) embossed grey stone with cracks of "
+    "the exemplar's width and relief, no specks in 8 samples at 512² (looked at at 1:1); "
+    "the cracks are shorter and denser than the exemplar's few long ones, so the plates "
+    "are smaller and the surface reads more cellular than the exemplar, a little more so "
+    "than before the session-11 stage.",
     "walnut": "(session 6, vgg16: `quick` preset with the colour term, 60 refine iterations at "
     "256², then 60 more with the colour-histogram weight raised to 2000) mottled walnut grain in "
     "the exemplar's reddish browns, in 8 samples at 512² no specks; small dark knots with an "
