@@ -86,13 +86,15 @@ VISUAL_NOTES = {
     "at at 1:1 beside the session-9 model), no specks; the rings are denser and more often "
     "closed than the exemplar's scattered spots and rosettes (a 64×62 px exemplar: its deepest "
     "layers see 4×4 cells), with small merged dark patches here and there",
-    "burlwood": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256², and in session "
-    "11 100 more with the exemplar border on) orange-brown burl grain with dark pores in the "
+    "burlwood": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²; session 11: 100 "
+    "more with the exemplar border on) orange-brown burl grain with dark pores in the "
     "exemplar's colours. The saturated orange ovals (~15 px, ~20 per 512² sample) the "
-    "zero-padded training taught are gone: looked at at 1:1 in 8 samples at 512², a few faint "
-    "orange ring outlines of ~25 px per sample remain, and two single yellow-green specks of a "
-    "few pixels in the 8 samples; the grain still lies in mild diagonal ripples the exemplar "
-    "does not have, and is more even than the exemplar's light patches",
+    "zero-padded training taught are gone: looked at at 1:1 in 8 samples at 512², a few "
+    "faint orange ring outlines of ~25 px per sample remain, and small yellow-green "
+    "specks of a few pixels in two of the 8; at 256² (the contact sheet, seed 2) one such "
+    "yellow-green blob is ~15 px across, a defect. The grain still lies in mild diagonal "
+    "ripples the exemplar does not have, and is more even than the exemplar's light "
+    "patches.",
 }
 
 QUALITY_HEADER = """# Quality of the bundled texture models
