@@ -36,9 +36,13 @@ VISUAL_NOTES = {
     "pinkish-orange blotches of ~20–30 px remain, two to four per sample (as before the session-11 "
     "stage, which lowered the loss but not them), a defect; the exemplar's large darker and "
     "lighter patches are fainter than in it",
-    "mud": "(session 5, vgg16) lumpy dried mud with fine cracks and small embedded grit in the "
-    "exemplar's browns, no glowing specks in 8 samples at 512²; more uniform than the "
-    "exemplar (none of its dark patches or grey-green stones) and with a faint diagonal grain.",
+    "mud": "(session 5, vgg16, `cpu` preset; session 11: 100 refine iterations with the exemplar "
+    "border on) lumpy dried mud in the exemplar's browns with short dark cracks and grit, "
+    "and now small grey-green patches of 10–15 px like the exemplar's stones (but "
+    "smaller), no glowing specks in 8 samples at 512² (looked at at 1:1); larger lumps "
+    "and more variety than before the session-11 stage, which halved the border-free "
+    "loss, but still more uniform than the exemplar (none of its large dark patches) and "
+    "with a faint diagonal grain.",
     "rock": "(session 5 `cpu` preset, refined in session 6 on 256² samples, vgg16) grey-beige "
     "stone with dark crack lines and cream lichen patches, larger and with more relief than "
     "before refining; no glowing specks in 8 samples at 512²; still finer and more uniform "
