@@ -154,9 +154,9 @@ def sample_features(descriptor: Descriptor, images: torch.Tensor, config: TrainC
     """The descriptor's taps of generated ``images``. When the exemplar's border is continued
     (:mod:`.border`), the samples are too — periodically, since the generator pads circularly
     and every sample tiles — so that neither side of the Gram loss sees VGG's zero padding:
-    by circular padding inside the descriptor (no extra cost) when the sides are multiples of
-    the deepest tap's stride, else by wrapping a margin around them ((1 + 2·64/side)² the
-    cost)."""
+    by circular padding inside the descriptor (1.1× the zero-padded pass) when the sides are
+    multiples of the deepest tap's stride, else by wrapping a margin around them (2.4× at
+    256², 4× at 128²; benchmarks/border_cost.py)."""
     if config.exemplar_border == "zero":
         return descriptor(images, config.layers)
     height, width = images.shape[-2:]
