@@ -103,9 +103,9 @@ VISUAL_NOTES = {
 
 QUALITY_HEADER = """# Quality of the bundled texture models
 
-Measured with `python benchmarks/quality.py MODEL EXEMPLAR --seconds 60 --samples 8
---precision auto` (one process per model, on the 2-core development CPU with no training
-running; records from before session 11 ran `--seconds 30` beside training jobs). Written by
+Measured with `python benchmarks/quality.py texturenet_plugin/bundled/MODEL.tnet
+exemplars/FILE --seconds 60 --samples 8 --precision auto` (one process per model, on the
+2-core development CPU with no training running, session 11). Written by
 `python tools/model_cards.py`.
 
 - **judge**: *border-free* (session 11 on): the exemplar is continued beyond its edges
@@ -206,7 +206,16 @@ def generator_text(spec: GeneratorSpec) -> str:
             f"the paper's), {params / 1000:.1f}K parameters")
 
 
-def card(name: str, meta: dict, quality: dict | None, spec: GeneratorSpec) -> str:
+def peer_text(p: dict) -> str:
+    """A model's line of benchmarks/peer.py's record."""
+    return (f"- beside G'MIC's patch-based synthesis on the same exemplar (`python "
+            f"benchmarks/peer.py`, {p['samples']} samples of 384²): texture loss "
+            f"{p['free_ratio']:.2f}× G'MIC's judged border-free, {p['loss_ratio']:.2f}× "
+            "judged zero-padded ([peer table](../quality/peer.md))")
+
+
+def card(name: str, meta: dict, quality: dict | None, spec: GeneratorSpec,
+         peer: dict | None = None) -> str:
     t = meta.get("training", {})
     chain = stages(t)
     lines = [
@@ -236,6 +245,8 @@ def card(name: str, meta: dict, quality: dict | None, spec: GeneratorSpec) -> st
             f"{quality.get('precision', 'float32')} (in {other_text(quality)})",
             f"- Fig. 6-style plot: ![fig6](../quality/{name}-fig6.png)",
         ]
+    if peer:
+        lines.append(peer_text(peer))
     return "\n".join(lines) + "\n"
 
 
@@ -276,7 +287,7 @@ def table(rows: list[tuple[str, dict, dict | None]]) -> str:
             continue
         out.append(
             f"| [{name}](models/{name}.md) | {meta.get('source')} | {meta.get('descriptor')} | "
-            f"{fmt(q['generator_mean_loss'])} | "
+            f"{judge(q)} | {fmt(q['generator_mean_loss'])} | "
             f"{q['generator_seconds_per_sample'] * 1000:.0f} | {speedup_text(q)} | {other_text(q)} | "
             f"{fmt(q['diversity'])} | {fmt(q['seam_score'])} | "
             f"{train_seconds(meta)} | {', '.join(misses(q)) or 'met'} |")
@@ -289,6 +300,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs"))
     args = parser.parse_args()
     rows = []
+    peer_file = args.quality / "peer.json"
+    peers = ({r["model"]: r for r in json.loads(peer_file.read_text())}
+             if peer_file.exists() else {})
     for path in sorted(local.bundled_dir().glob("*.tnet")):
         model = load_model(path)
         if model.kind != "texture":
@@ -296,7 +310,7 @@ def main() -> None:
         qfile = args.quality / f"{path.stem}.json"
         quality = json.loads(qfile.read_text()) if qfile.exists() else None
         (args.out / "models").mkdir(parents=True, exist_ok=True)
-        text = card(path.stem, model.meta, quality, model.spec)
+        text = card(path.stem, model.meta, quality, model.spec, peers.get(path.stem))
         (args.out / "models" / f"{path.stem}.md").write_text(text)
         rows.append((path.stem, model.meta, quality))
     (args.out / "quality.md").write_text(QUALITY_HEADER + table(rows) + QUALITY_FOOTER)
