@@ -122,7 +122,7 @@ exemplars/FILE --seconds 60 --samples 8 --precision auto` (one process per model
   on CPUs without AVX512-BF16, like this one; see performance.md). Loss, diversity and seam
   are measured on those samples.
 - **other precision**: the same seeds computed in another precision: time and speed-up (its
-  loss is in the JSON record).
+  loss is in the JSON record); n/a where only one precision was measured (session 11).
 - **speed-up**: time L-BFGS optimisation from noise needs to reach the generator's mean loss ÷
   ms/sample (paper Fig. 6); "> N" when it had not reached it within the budget.
 - **diversity**: mean pairwise relu3_1 distance between samples of different seeds ÷ the same
