@@ -97,12 +97,18 @@ def test_scale_enlarges_the_elements_of_a_tile():
 def test_cli_tile_scale_and_capped_exemplar_note(tmp_path, capsys):
     from helpers import texnet
 
-    # 512x384: at scale 2.5 a 96x64 tile holds a handful of elements, and the seam score of
-    # one seam line then swings between 0.6 and 1.9 with where the element edges fall.
+    # 512x384 at scale 2.5: large elements, so the gradient across any one line of pixels
+    # swings between ~0.6 and ~1.9x the mean with where element edges fall (a ratio bar on
+    # the seam alone passed or failed with the bundled model). Seamless means the wrap-around
+    # seam is no outlier among the tile's own lines: within their 99th percentile.
     code, _, err = texnet(capsys, "fill", "--tile", "512x384", "--scale", "2.5", "-o",
                           str(tmp_path / "t.png"))
     assert code == 0, err
-    assert seam_score(np.asarray(Image.open(tmp_path / "t.png"))) < 1.4
+    tile = np.asarray(Image.open(tmp_path / "t.png")).astype(float)
+    for axis in (0, 1):
+        lines = np.abs(np.diff(tile, axis=axis)).mean(axis=tuple({0, 1, 2} - {axis}))
+        seam = np.abs(np.take(tile, 0, axis=axis) - np.take(tile, -1, axis=axis)).mean()
+        assert seam <= np.percentile(lines, 99), axis
     code, _, err = texnet(capsys, "fill", "--tile", "96x64", "--feather", "2", "-o",
                           str(tmp_path / "u.png"))
     assert code == 2 and "--feather" in err and "--scale" not in err
