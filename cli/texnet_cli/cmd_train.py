@@ -15,6 +15,7 @@ TRAINING = "texturenet_plugin.train.config"
 DESCRIPTORS = dict_keys("texturenet_plugin.zoo.descriptor_weights", "DESCRIPTORS")
 LOSSES = literal(TRAINING, "LOSSES")
 BORDERS = literal(TRAINING, "BORDERS")
+TRAIN_PRECISIONS = literal(TRAINING, "TRAIN_PRECISIONS")
 INIT_PRESETS = literal(TRAINING, "INIT_PRESETS")
 SCALE_LOW, SCALE_HIGH = EXEMPLAR_SCALE_RANGE
 MAX_SIDE = EXEMPLAR_MAX_SIDE
@@ -118,6 +119,10 @@ def train():
                    "seamless (tileable) exemplar and mirrors any other, so no flat border "
                    "enters its statistics (matters most for small tiles); zero is VGG's own "
                    "padding [default: the preset's].")
+@click.option("--precision", type=click.Choice(TRAIN_PRECISIONS),
+              help="Compute type of the descriptor: bfloat16 is ~1.4x faster per step on CPUs "
+                   "with AVX512-BF16 (auto picks it where native) at a ~0.1% loss difference "
+                   "[default: float32].")
 @click.option("--init", "init_ref", metavar="MODEL",
               help="Start from this texture model's weights (a name or a .tnet file) instead "
                    "of from scratch: with --preset refine, continue it on larger samples. "
@@ -133,8 +138,8 @@ def train():
 def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterations,
                       finish_iterations, batch_size, size, lr, width, checkpoint_every,
                       color_weight, range_weight, loss, seed, mask,
-                      exemplar_scale, exemplar_border, init_ref, resume, restart, title,
-                      license_, output):
+                      exemplar_scale, exemplar_border, precision, init_ref, resume, restart,
+                      title, license_, output):
     """Train a texture generator from EXEMPLAR (Ctrl-C saves a checkpoint; --resume continues)."""
     from texturenet_plugin.budget import check_training
     from texturenet_plugin.device import resolve_device
@@ -151,7 +156,8 @@ def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterati
                     finish_iterations=finish_iterations, batch_size=batch_size, size=size,
                     lr=lr, width=width, checkpoint_every=checkpoint_every,
                     color_weight=color_weight, range_weight=range_weight, loss=loss, seed=seed,
-                    exemplar_scale=exemplar_scale, exemplar_border=exemplar_border).validate()
+                    exemplar_scale=exemplar_scale, exemplar_border=exemplar_border,
+                    precision=precision).validate()
     largest = max(config.size, config.size_at(config.iterations - 1))
     check_training(config.batch_size, largest)  # against memory, before any allocation
     card = ModelCard(name=name, title=title, license=license_, source=exemplar.name)

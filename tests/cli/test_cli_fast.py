@@ -96,6 +96,8 @@ def test_engine_source_values_equal_the_imported_ones():
                                    "DESCRIPTORS") == tuple(descriptors.DESCRIPTORS)
     assert engine_source.literal("texturenet_plugin.train.config", "LOSSES") == training.LOSSES
     assert engine_source.literal("texturenet_plugin.train.config",
+                                 "TRAIN_PRECISIONS") == training.TRAIN_PRECISIONS
+    assert engine_source.literal("texturenet_plugin.train.config",
                                  "INIT_PRESETS") == training.INIT_PRESETS
     assert engine_source.dict_keys("texturenet_plugin.train.style_loop", "STYLE_PRESETS") == \
         tuple(style_training.STYLE_PRESETS)

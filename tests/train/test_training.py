@@ -121,3 +121,29 @@ def test_resume_refuses_another_exemplar(tmp_path):
     with pytest.raises(InputError, match="another exemplar"):
         train_texture(stripes() * 0.9, desc, replace(TINY, iterations=4), tmp_path,
                       resume=True)
+
+
+def test_bfloat16_descriptor_gives_float32_taps_close_to_float32():
+    from texturenet_plugin.train.loop import descriptor_features, exemplar_grams
+    from texturenet_plugin.nets.losses import texture_loss
+
+    descriptor, image = load_descriptor("random"), stripes(64)
+    grams = exemplar_grams(descriptor, image, TINY)
+    images = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(3))
+    plain = descriptor_features(descriptor, images, TINY)
+    half = descriptor_features(descriptor, images, replace(TINY, precision="bfloat16"))
+    assert all(tap.dtype == torch.float32 for tap in half.values())
+    exact, approx = texture_loss(plain, grams), texture_loss(half, grams)
+    assert not torch.equal(exact, approx)  # it did compute in another type
+    assert torch.allclose(exact, approx, rtol=0.05)
+    with pytest.raises(InputError, match="precision"):
+        replace(TINY, precision="float16").validate()
+
+
+def test_a_run_resumes_in_another_descriptor_precision(tmp_path):
+    desc = load_descriptor("random")
+    train_texture(stripes(), desc, replace(TINY, iterations=2), tmp_path)
+    assert checkpoint_path(tmp_path).exists()
+    state = train_texture(stripes(), desc, replace(TINY, iterations=4, precision="bfloat16"),
+                          tmp_path, resume=True)
+    assert state.iteration == 4

@@ -11,8 +11,9 @@ from ..errors import InputError, ModelError
 from ..io.atomic import atomic_file
 
 CHECKPOINT = "checkpoint.pt"
-# Settings that may change between a run and its resumption without invalidating it.
-RESUMABLE_CHANGES = {"iterations", "checkpoint_every"}
+# Settings that may change between a run and its resumption without invalidating it (the
+# descriptor's compute type: "auto" differs between machines, and bfloat16 moves the loss ~0.1 %).
+RESUMABLE_CHANGES = {"iterations", "checkpoint_every", "precision"}
 # Settings added after checkpoints existed: a checkpoint without one was made with this value.
 # Before the finish stage (session 7) a run had none; size and rate are then never used.
 LEGACY_FINISH = {"finish_iterations": 0, "finish_size": 256, "finish_lr": 0.002}

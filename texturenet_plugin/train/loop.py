@@ -29,6 +29,7 @@ from ..nets.losses import (
 )
 from ..nets.noise import random_noise
 from ..progress import Reporter
+from ..runtime.precision import resolve_precision
 from . import border
 from .checkpoint import fingerprint, load_checkpoint, save_checkpoint
 from .config import TrainConfig
@@ -167,6 +168,17 @@ def sample_features(descriptor: Descriptor, images: torch.Tensor, config: TrainC
     return border.interior(features, height, width)
 
 
+def descriptor_features(descriptor: Descriptor, images: torch.Tensor, config: TrainConfig):
+    """:func:`sample_features` in the training's descriptor precision (``config.precision``):
+    under bfloat16 autocast the convolutions run in bfloat16 and the taps come back as float32,
+    so the Grams, the loss and the generator's own arithmetic stay float32."""
+    if resolve_precision(config.precision, images.device) != "bfloat16":
+        return sample_features(descriptor, images, config)
+    with torch.autocast(images.device.type, dtype=torch.bfloat16):
+        features = sample_features(descriptor, images, config)
+    return {name: tap.float() for name, tap in features.items()}
+
+
 def texture_objective(features, grams, config: TrainConfig, rng: torch.Generator,
                       distributions=None) -> tuple[torch.Tensor, torch.Tensor]:
     """(what to optimise, the Gram loss to report), both (B,)."""
@@ -251,7 +263,7 @@ def train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainCo
         images = state.generator(noise)
     finally:
         hook.remove()
-    features = sample_features(descriptor, images, config)
+    features = descriptor_features(descriptor, images, config)
     objective, gram = texture_objective(features, grams, config, state.rng, distributions)
     loss, total = gram.mean(), objective.mean()
     if colors is not None:
