@@ -93,15 +93,14 @@ VISUAL_NOTES = {
     "defect remains: olive-khaki specks of 3–6 px inside some rosettes, a few per 256² "
     "sample (the contact sheet), a colour the exemplar's tawny rosette centres do not "
     "have.",
-    "burlwood": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²; session 11: 100 "
-    "more with the exemplar border on) orange-brown burl grain with dark pores in the "
-    "exemplar's colours. The saturated orange ovals (~15 px, ~20 per 512² sample) the "
-    "zero-padded training taught are gone: looked at at 1:1 in 8 samples at 512², a few "
-    "faint orange ring outlines of ~25 px per sample remain, and small yellow-green "
-    "specks of a few pixels in two of the 8; at 256² (the contact sheet, seed 2) one such "
-    "yellow-green blob is ~15 px across, a defect. The grain still lies in mild diagonal "
-    "ripples the exemplar does not have, and is more even than the exemplar's light "
-    "patches.",
+    "burlwood": "(session 12, vgg16: a width-5 generator trained anew with the exemplar border on — "
+    "the `cpu` preset, then the 150-iteration `refine` preset) orange-brown burl grain "
+    "with clusters of dark pores in the exemplar's colours; beside the session-11 width-8 "
+    "model at 1:1 (8 samples at 512²) its faint orange ring outlines and yellow-green "
+    "specks and blobs are gone. Left: small reddish-brown rimmed dots of ~10 px, a few "
+    "per sample, rounder than the exemplar's pores (one ~25 px reddish knot at 256², seed "
+    "0 of the contact sheet), and the grain still lies in mild diagonal ripples the "
+    "exemplar does not have.",
 }
 
 QUALITY_HEADER = """# Quality of the bundled texture models
