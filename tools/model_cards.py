@@ -44,11 +44,14 @@ VISUAL_NOTES = {
     "and more variety than before the session-11 stage, which halved the border-free "
     "loss, but still more uniform than the exemplar (none of its large dark patches) and "
     "with a faint diagonal grain.",
-    "rock": "(session 5 `cpu` preset, refined in session 6 on 256² samples, vgg16) grey-beige "
-    "stone with dark crack lines and cream lichen patches, larger and with more relief than "
-    "before refining; no glowing specks in 8 samples at 512²; still finer and more uniform "
-    "than the exemplar's large plates, and a fine diagonal cross-hatching (a woven, "
-    "canvas-like pattern) shows in the grey areas at 1:1, as it did before refining.",
+    "rock": "(session 12, vgg16: a width-5 generator trained anew with the exemplar border on — "
+    "the `cpu` preset, then the 150-iteration `refine` preset) light grey stone with dark "
+    "crack lines and cream veins, in the exemplar's colour balance (the session-11 "
+    "width-8 model's cream patches were larger and more saturated than the exemplar's); "
+    "in 8 samples at 512² (looked at at 1:1 beside it) no glowing specks, small white "
+    "flecks of a few pixels like the exemplar's lighter grains. Still finer and more "
+    "uniform than the exemplar's large plates, and a faint diagonal hatching shows in the "
+    "grey areas (less than the earlier model's woven cross-hatching).",
     "gravel": "(session 9: a width-5 generator, `cpu` preset, `refine`, 50 iterations at a "
     "third of the rate, vgg16) separate grey stones with dark outlines and shading, at about the "
     "exemplar's size or slightly smaller; side by side with the session-7 width-8 model at 1:1 "
