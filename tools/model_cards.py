@@ -46,7 +46,7 @@ VISUAL_NOTES = {
     "with a faint diagonal grain.",
     "rock": "(session 12, vgg16: a width-5 generator trained anew with the exemplar border on — "
     "the `cpu` preset, then the 150-iteration `refine` preset) light grey stone with dark "
-    "crack lines and cream veins, in the exemplar's colour balance (the session-11 "
+    "crack lines and cream veins, in the exemplar's colour balance (the session-5/6 "
     "width-8 model's cream patches were larger and more saturated than the exemplar's); "
     "in 8 samples at 512² (looked at at 1:1 beside it) no glowing specks, small white "
     "flecks of a few pixels like the exemplar's lighter grains. Still finer and more "
@@ -129,7 +129,7 @@ Written by
   on CPUs with AVX512-BF16, like this one, float32 on others; see performance.md). Loss,
   diversity and seam are measured on those samples.
 - **other precision**: the same seeds computed in float32, what a CPU without AVX512-BF16
-  computes: time and speed-up (its loss is in the JSON record; within 1 % of bfloat16's).
+  computes: time and speed-up (its loss is in the JSON record; within 2 % of bfloat16's).
   The **bars** column names a speed-up bar missed only in float32.
 - **speed-up**: time L-BFGS optimisation from noise needs to reach the generator's mean loss ÷
   ms/sample (paper Fig. 6); "> N" when it had not reached it within the budget.
