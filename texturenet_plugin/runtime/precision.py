@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import lru_cache
 
 import torch
 
@@ -69,10 +70,13 @@ def strict_float32(device: torch.device, dtype: torch.dtype):
         torch.backends.cudnn.allow_tf32 = saved
 
 
+@lru_cache(maxsize=1)
 def cpu_has_fast_bf16() -> bool:
-    """True when oneDNN has native bfloat16 convolutions here (AVX512-BF16 or AMX)."""
+    """True when oneDNN has native bfloat16 convolutions here (AVX512-BF16 or AMX). Read once
+    per process: ``auto`` is resolved on every training step and every fill."""
     try:
-        flags = open("/proc/cpuinfo", encoding="ascii", errors="ignore").read()
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as info:
+            flags = info.read()
     except OSError:
         return False
     return " avx512_bf16" in flags or " amx_bf16" in flags
