@@ -100,10 +100,13 @@ VISUAL_NOTES = {
     "the `cpu` preset, then the 150-iteration `refine` preset) orange-brown burl grain "
     "with clusters of dark pores in the exemplar's colours; beside the session-11 width-8 "
     "model at 1:1 (8 samples at 512²) its faint orange ring outlines and yellow-green "
-    "specks and blobs are gone. Left: small reddish-brown rimmed dots of ~10 px, a few "
-    "per sample, rounder than the exemplar's pores (one ~25 px reddish knot at 256², seed "
-    "0 of the contact sheet), and the grain still lies in mild diagonal ripples the "
-    "exemplar does not have.",
+    "specks are gone (pixels redder-blue than the exemplar's 0.5th percentile, grouped: "
+    "0–1 clusters per 512² sample against 2–6). A defect in their place: round blobs of "
+    "25–30 px with greyish-lavender centres and reddish rims, three in the seed-0 512² "
+    "tile (`texnet fill --model burlwood`'s default seed; the peer sheet), fewer or only "
+    "~10 px reddish rimmed dots in the other seeds (one ~25 px reddish knot at 256², seed "
+    "0 of the contact sheet). The grain still lies in mild diagonal ripples the exemplar "
+    "does not have.",
 }
 
 QUALITY_HEADER = """# Quality of the bundled texture models
