@@ -100,7 +100,7 @@ VISUAL_NOTES = {
     "the `cpu` preset, then the 150-iteration `refine` preset) orange-brown burl grain "
     "with clusters of dark pores in the exemplar's colours; beside the session-11 width-8 "
     "model at 1:1 (8 samples at 512²) its faint orange ring outlines and yellow-green "
-    "specks are gone (pixels redder-blue than the exemplar's 0.5th percentile, grouped: "
+    "specks are gone (pixels whose red minus blue is below the exemplar's 0.5th percentile, grouped: "
     "0–1 clusters per 512² sample against 2–6). A defect in their place: round blobs of "
     "25–30 px with greyish-lavender centres and reddish rims, three in the seed-0 512² "
     "tile (`texnet fill --model burlwood`'s default seed; the peer sheet), fewer or only "
