@@ -147,7 +147,9 @@ Bars from the issue: speed-up ≥ 500, diversity ≥ 0.6, seam ≤ 1.2.
 
 QUALITY_FOOTER = """
 Beside G'MIC's patch-based synthesis on the same exemplars: [peer table](quality/peer.md)
-(`python benchmarks/peer.py`) and its sheet `quality/peer-sheet.jpg`.
+(`python benchmarks/peer.py`) and its sheet `quality/peer-sheet.jpg`. Off-distribution specks
+and blobs, counted on 8 samples of 512² per model: [specks table](quality/specks.md)
+(`python benchmarks/specks.py`).
 
 Per model: the contact sheet (exemplar, 4 samples, 2×2 tiling) is `docs/models/NAME.jpg`, the
 Fig. 6-style plot `docs/quality/NAME-fig6.png`, the raw record `docs/quality/NAME.json`.
@@ -224,8 +226,16 @@ def peer_text(p: dict) -> str:
             "judged zero-padded ([peer table](../quality/peer.md))")
 
 
+def specks_text(r: dict) -> str:
+    """A model's line of benchmarks/specks.py's record."""
+    return (f"- specks (`python benchmarks/specks.py`: clusters of ≥ 9 px of colours rarer than "
+            f"the exemplar's rarest 0.1 %, {len(r['specks'])} samples of {r['size']}²): "
+            f"{', '.join(map(str, r['specks']))} (seeds 0–{len(r['specks']) - 1}), largest "
+            f"{r['largest']} px ([specks table](../quality/specks.md))")
+
+
 def card(name: str, meta: dict, quality: dict | None, spec: GeneratorSpec,
-         peer: dict | None = None) -> str:
+         peer: dict | None = None, specks: dict | None = None) -> str:
     t = meta.get("training", {})
     chain = stages(t)
     lines = [
@@ -257,6 +267,8 @@ def card(name: str, meta: dict, quality: dict | None, spec: GeneratorSpec,
         ]
     if peer:
         lines.append(peer_text(peer))
+    if specks:
+        lines.append(specks_text(specks))
     return "\n".join(lines) + "\n"
 
 
@@ -311,15 +323,18 @@ def table(rows: list[tuple[str, dict, dict | None]]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _records(path: Path) -> dict[str, dict]:
+    """A benchmark's per-model records (peer.json, specks.json) by model name; {} if absent."""
+    return {r["model"]: r for r in json.loads(path.read_text())} if path.exists() else {}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quality", type=Path, default=Path("docs/quality"))
     parser.add_argument("--out", type=Path, default=Path("docs"))
     args = parser.parse_args()
     rows = []
-    peer_file = args.quality / "peer.json"
-    peers = ({r["model"]: r for r in json.loads(peer_file.read_text())}
-             if peer_file.exists() else {})
+    peers, specks = (_records(args.quality / f"{kind}.json") for kind in ("peer", "specks"))
     for path in sorted(local.bundled_dir().glob("*.tnet")):
         model = load_model(path)
         if model.kind != "texture":
@@ -327,7 +342,8 @@ def main() -> None:
         qfile = args.quality / f"{path.stem}.json"
         quality = json.loads(qfile.read_text()) if qfile.exists() else None
         (args.out / "models").mkdir(parents=True, exist_ok=True)
-        text = card(path.stem, model.meta, quality, model.spec, peers.get(path.stem))
+        text = card(path.stem, model.meta, quality, model.spec, peers.get(path.stem),
+                    specks.get(path.stem))
         (args.out / "models" / f"{path.stem}.md").write_text(text)
         rows.append((path.stem, model.meta, quality))
     (args.out / "quality.md").write_text(QUALITY_HEADER + table(rows) + QUALITY_FOOTER)
