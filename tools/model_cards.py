@@ -96,17 +96,14 @@ VISUAL_NOTES = {
     "defect remains: olive-khaki specks of 3–6 px inside some rosettes, a few per 256² "
     "sample (the contact sheet), a colour the exemplar's tawny rosette centres do not "
     "have.",
-    "burlwood": "(session 12, vgg16: a width-5 generator trained anew with the exemplar border on — "
-    "the `cpu` preset, then the 150-iteration `refine` preset) orange-brown burl grain "
-    "with clusters of dark pores in the exemplar's colours; beside the session-11 width-8 "
-    "model at 1:1 (8 samples at 512²) its faint orange ring outlines and yellow-green "
-    "specks are gone (pixels whose red minus blue is below the exemplar's 0.5th percentile, grouped: "
-    "0–1 clusters per 512² sample against 2–6). A defect in their place: round blobs of "
-    "25–30 px with greyish-lavender centres and reddish rims, three in the seed-0 512² "
-    "tile (`texnet fill --model burlwood`'s default seed; the peer sheet), fewer or only "
-    "~10 px reddish rimmed dots in the other seeds (one ~25 px reddish knot at 256², seed "
-    "0 of the contact sheet). The grain still lies in mild diagonal ripples the exemplar "
-    "does not have.",
+    "burlwood": "(session 13, vgg16: a width-5 generator trained anew with the exemplar border on "
+    "and training seed 1 — the `cpu` preset, then the 150-iteration `refine` preset) "
+    "orange-brown burl grain with clusters of dark pores in the exemplar's colours. Session "
+    "12's seed-0 model had round blobs of 25–30 px with greyish-lavender centres and "
+    "reddish rims (three in the seed-0 512² tile, largest rare-colour cluster 163 px); looked "
+    "at as 8 samples of 512² and 1:1 crops beside it, this one has none, nor reddish rimmed "
+    "dots (largest rare-colour cluster 12 px, `benchmarks/specks.py`). The grain still lies "
+    "in mild diagonal ripples the exemplar does not have.",
 }
 
 QUALITY_HEADER = """# Quality of the bundled texture models
