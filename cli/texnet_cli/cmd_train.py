@@ -101,6 +101,10 @@ def train():
 @click.option("--range-weight", type=click.FloatRange(min=0),
               help="Weight of the colour-range term that keeps pixels within the exemplar's "
                    "colour range (stops glowing specks; 0: off) [default: the preset's].")
+@click.option("--palette-weight", type=click.FloatRange(min=0),
+              help="Weight of the palette term that penalises each pixel of a colour the "
+                   "exemplar does not have (off-palette specks; 0: off) [default: the "
+                   "preset's].")
 @click.option("--loss", type=click.Choice(LOSSES),
               help="Texture term: the paper's Gram loss, sliced Wasserstein (whole feature "
                    "distributions) or both [default: the preset's].")
@@ -137,7 +141,7 @@ def train():
 @common_options
 def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterations,
                       finish_iterations, batch_size, size, lr, width, checkpoint_every,
-                      color_weight, range_weight, loss, seed, mask,
+                      color_weight, range_weight, palette_weight, loss, seed, mask,
                       exemplar_scale, exemplar_border, precision, init_ref, resume, restart,
                       title, license_, output):
     """Train a texture generator from EXEMPLAR (Ctrl-C saves a checkpoint; --resume continues)."""
@@ -155,7 +159,8 @@ def train_texture_cmd(app: App, exemplar, name, preset_name, descriptor, iterati
     config = preset(preset_name, descriptor=descriptor, iterations=iterations,
                     finish_iterations=finish_iterations, batch_size=batch_size, size=size,
                     lr=lr, width=width, checkpoint_every=checkpoint_every,
-                    color_weight=color_weight, range_weight=range_weight, loss=loss, seed=seed,
+                    color_weight=color_weight, range_weight=range_weight,
+                    palette_weight=palette_weight, loss=loss, seed=seed,
                     exemplar_scale=exemplar_scale, exemplar_border=exemplar_border,
                     precision=precision).validate()
     largest = max(config.size, config.size_at(config.iterations - 1))

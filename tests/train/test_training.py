@@ -147,3 +147,23 @@ def test_a_run_resumes_in_another_descriptor_precision(tmp_path):
     state = train_texture(stripes(), desc, replace(TINY, iterations=4, precision="bfloat16"),
                           tmp_path, resume=True)
     assert state.iteration == 4
+
+
+def test_the_palette_term_pulls_off_palette_pixels_back_into_the_exemplars_colours():
+    from texturenet_plugin.nets.noise import random_noise
+    from texturenet_plugin.nets.palette import palette_penalty
+    from texturenet_plugin.train.loop import exemplar_grams, exemplar_palette, new_state, train_step
+
+    config = replace(TINY, palette_weight=50.0, lr=0.01)
+    descriptor, image = load_descriptor("random"), stripes()
+    grams, palette = exemplar_grams(descriptor, image, config), exemplar_palette(image, config)
+    noise = random_noise(4, 32, 32, 3, generator=torch.Generator().manual_seed(9))
+    cost = {}
+    for name, target in (("without", None), ("with", palette)):
+        state = new_state(config, torch.device("cpu"))
+        for _ in range(5):
+            train_step(state, descriptor, grams, config, palette=target)
+        with torch.no_grad():
+            cost[name] = float(palette_penalty(state.generator(noise), palette).mean())
+    assert exemplar_palette(image, TINY) is None  # off by default
+    assert cost["with"] < 0.5 * cost["without"]

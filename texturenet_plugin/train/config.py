@@ -62,6 +62,11 @@ class TrainConfig:
     # Weight of the logit-range hinge (losses.range_penalty; sigmoid output only): pixels
     # beyond the exemplar's colour range cost their squared logit excess, summed per sample.
     range_weight: float = 0.0
+    # Weight of the palette term (nets/palette.py): each pixel's squared distance to the
+    # nearest exemplar colour beyond the exemplar's own spread, summed per sample. It removes
+    # off-palette specks the Gram and histogram terms tolerate (docs/training-notes.md,
+    # session 13). 0: off.
+    palette_weight: float = 0.0
     # A last stage on larger samples inside the same run (0: none): the final
     # ``finish_iterations`` of ``iterations`` draw ``finish_size``² samples at the constant rate
     # ``finish_lr``, Adam's moments reset where it starts: the refine preset's recipe, so a
@@ -89,6 +94,7 @@ class TrainConfig:
             "loss": self.loss in LOSSES,
             "exemplar_border": self.exemplar_border in BORDERS,
             "range_weight": self.range_weight >= 0,
+            "palette_weight": self.palette_weight >= 0,
             "exemplar_scale": (EXEMPLAR_SCALE_RANGE[0] <= self.exemplar_scale
                                <= EXEMPLAR_SCALE_RANGE[1]),
             "exemplar_max_side": self.exemplar_max_side >= 16,

@@ -28,6 +28,7 @@ from ..nets.losses import (
     texture_loss,
 )
 from ..nets.noise import random_noise
+from ..nets.palette import Palette, palette_penalty, palette_target
 from ..progress import Reporter
 from ..runtime.precision import resolve_precision
 from . import border
@@ -235,6 +236,14 @@ def exemplar_range(exemplar: torch.Tensor, config: TrainConfig,
     return logit_range(*_selected_pixels(exemplar, config, mask))
 
 
+def exemplar_palette(exemplar: torch.Tensor, config: TrainConfig,
+                     mask: torch.Tensor | None = None) -> Palette | None:
+    """Target of the palette term (None when ``config.palette_weight`` is 0)."""
+    if config.palette_weight <= 0:
+        return None
+    return palette_target(*_selected_pixels(exemplar, config, mask))
+
+
 def color_term(images: torch.Tensor, colors: torch.Tensor, config: TrainConfig) -> torch.Tensor:
     """``config.color_weight`` × the batch's mean colour-histogram loss against ``colors``
     (:func:`exemplar_colors`): the term every trainer adds to its objective."""
@@ -244,9 +253,10 @@ def color_term(images: torch.Tensor, colors: torch.Tensor, config: TrainConfig) 
 
 def train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainConfig,
                colors: torch.Tensor | None = None, distributions=None,
-               bounds: torch.Tensor | None = None) -> float:
+               bounds: torch.Tensor | None = None, palette: Palette | None = None) -> float:
     """One Adam step on a fresh batch of noise; returns the batch's mean texture loss
-    (the colour term, when ``colors`` is given, is optimised but not included)."""
+    (the colour, range and palette terms, when their targets are given, are optimised but
+    not included)."""
     if config.finish_iterations and state.iteration == config.finish_start:
         state.optimizer.state.clear()  # the finish stage starts Adam afresh (config.py)
     for group in state.optimizer.param_groups:
@@ -270,6 +280,8 @@ def train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainCo
         total = total + color_term(images, colors, config)
     if bounds is not None:
         total = total + config.range_weight * range_penalty(logits[0], bounds).mean()
+    if palette is not None:
+        total = total + config.palette_weight * palette_penalty(images, palette).mean()
     state.optimizer.zero_grad(set_to_none=True)
     total.backward()
     state.optimizer.step()
@@ -298,9 +310,10 @@ def train_texture(
     colors = exemplar_colors(exemplar.to(device), config, mask)
     distributions = exemplar_distributions(descriptor, exemplar.to(device), config, mask)
     bounds = exemplar_range(exemplar.to(device), config, mask)
+    palette = exemplar_palette(exemplar.to(device), config, mask)
     run_loop(state, config, run_dir, reporter,
              step=lambda: train_step(state, descriptor, grams, config, colors, distributions,
-                                     bounds),
+                                     bounds, palette),
              after_step=lambda: _report(reporter, state, config))
     calibrate_batchnorm(state.generator, config, device)
     return state
