@@ -52,15 +52,13 @@ VISUAL_NOTES = {
     "flecks of a few pixels like the exemplar's lighter grains. Still finer and more "
     "uniform than the exemplar's large plates, and a faint diagonal hatching shows in the "
     "grey areas (less than the earlier model's woven cross-hatching).",
-    "gravel": "(session 9: a width-5 generator, `cpu` preset, `refine`, 50 iterations at a "
-    "third of the rate, vgg16) separate grey stones with dark outlines and shading, at about the "
-    "exemplar's size or slightly smaller; side by side with the session-7 width-8 model at 1:1 "
-    "the large merged stones and pale worm-like smears are gone, but the stones are still "
-    "rounder and softer than the exemplar's sharp chips, and dark grey smeared strips sit "
-    "between stones in places; no bright specks in 8 samples at 512². Loss 1.46e8 against "
-    "1.31e8 for the width-8 model (1.02× G'MIC's on 8 samples), at 35 ms instead of 56 ms per "
-    "sample; the Fig. 6 speed-up measured 497×, 517×, 592× in three runs and 363× in a fourth "
-    "whose sampling ran at 58 ms: at the bar, not clear of it.",
+    "gravel": "(session 13, vgg16: a width-5 generator trained anew with the exemplar border "
+    "on — the `cpu` preset, then the 150-iteration `refine` preset) angular grey chips with a "
+    "lit face and a darker one, about the exemplar's size; side by side at 1:1 with the "
+    "session-9 model (width 5, refined from a zero-padded start) its dark grey smeared strips "
+    "between stones are gone. Defects: thin pale rims along some stone edges, faint hatching "
+    "on the dark faces, and lit stones that gather into lighter swathes of ~100 px; no "
+    "specks in 8 samples at 512². Loss 1.18e8 → 9.7e7 (0.92× → 0.77× G'MIC's).",
     "bark": "(session 12, vgg16: a width-5 generator trained anew with the exemplar border on — "
     "the `cpu` preset, then the 150-iteration `refine` preset) vertical ridged bark in "
     "the exemplar's browns with dark furrows; in 8 samples at 512² (looked at at 1:1 "
