@@ -87,13 +87,16 @@ VISUAL_NOTES = {
     "when the model was trained anew. The knots are smaller (3–6 px) and the grain finer "
     "and more even than the exemplar's, which has ~10 px knots and larger dark areas.",
     "leopard": "(session 12, vgg16: a width-5 generator trained anew with the exemplar border on — "
-    "the `cpu` preset, then the 150-iteration `refine` preset) separate black spots, "
+    "the `cpu` preset, then the 150-iteration `refine` preset; session 13: 60 more `refine` "
+    "iterations with the palette term, `--palette-weight 100`) separate black spots, "
     "C-shapes and open rosettes on tawny fur, at the exemplar's size and spacing; beside "
     "the session-11 model at 1:1 (8 samples at 512²) its rings merged into ~30 px black "
-    "patches and were denser and more closed than the exemplar's, and now they are not. A "
-    "defect remains: olive-khaki specks of 3–6 px inside some rosettes, a few per 256² "
-    "sample (the contact sheet), a colour the exemplar's tawny rosette centres do not "
-    "have.",
+    "patches and were denser and more closed than the exemplar's, and now they are not. "
+    "Session 12's model had olive-khaki specks of 3–6 px inside some rosettes (11–26 "
+    "rare-colour clusters per 512² sample, `benchmarks/specks.py`); the palette term took "
+    "them to none in 8 samples of 512², looked at 4× enlarged beside the old model: where a "
+    "yellow-olive speck was, a faint dark-khaki smudge remains in a few rosettes, close to "
+    "the exemplar's tawny-brown centres.",
     "burlwood": "(session 13, vgg16: a width-5 generator trained anew with the exemplar border on "
     "and training seed 1 — the `cpu` preset, then the 150-iteration `refine` preset) "
     "orange-brown burl grain with clusters of dark pores in the exemplar's colours. Session "
