@@ -201,6 +201,8 @@ def stage_text(t: dict) -> str:
         text += (f" and {finish} more on {t.get('finish_size')}² samples at lr "
                  f"{t.get('finish_lr')}")
     text += f", colour-histogram weight {t.get('color_weight', 0)}"
+    if t.get("palette_weight"):
+        text += f", palette weight {t['palette_weight']}"
     return text + f", exemplar border {t.get('exemplar_border', 'zero')}"
 
 
