@@ -32,24 +32,36 @@ def test_short_training_lowers_the_texture_loss(tmp_path):
     assert not state.generator.training  # calibrated and ready to sample
 
 
+def _cost_after_five_steps(config: TrainConfig, measure, **target) -> dict[str, float]:
+    """``measure(images)`` of a fixed noise batch after 5 training steps on stripes, without
+    and with the pixel-level ``target`` (one keyword of loop.train_step) -> {"without", "with"}."""
+    from texturenet_plugin.nets.noise import random_noise
+    from texturenet_plugin.train.loop import exemplar_grams, new_state, train_step
+
+    descriptor = load_descriptor("random")
+    grams = exemplar_grams(descriptor, stripes(), config)
+    noise = random_noise(4, 32, 32, 3, generator=torch.Generator().manual_seed(9))
+    (key, value), = target.items()
+    cost = {}
+    for name, given in (("without", None), ("with", value)):
+        state = new_state(config, torch.device("cpu"))
+        for _ in range(5):
+            train_step(state, descriptor, grams, config, **{key: given})
+        with torch.no_grad():
+            cost[name] = float(measure(state.generator(noise)).mean())
+    return cost
+
+
 def test_the_color_term_moves_the_colour_distribution_towards_the_exemplar():
     from texturenet_plugin.nets.losses import color_histogram_loss
-    from texturenet_plugin.nets.noise import random_noise
-    from texturenet_plugin.train.loop import exemplar_colors, exemplar_grams, new_state, train_step
+    from texturenet_plugin.train.loop import exemplar_colors
 
     config = TrainConfig(**{**TINY.__dict__, "color_weight": 1e4, "normalize_grads": False,
                             "lr": 0.01})
-    descriptor, image = load_descriptor("random"), stripes()
-    grams, colors = exemplar_grams(descriptor, image, config), exemplar_colors(image, config)
-    noise = random_noise(4, 32, 32, 3, generator=torch.Generator().manual_seed(9))
-    hist = {}
-    for name, target in (("without", None), ("with", colors)):
-        state = new_state(config, torch.device("cpu"))
-        for _ in range(5):
-            train_step(state, descriptor, grams, config, target)
-        with torch.no_grad():
-            hist[name] = float(color_histogram_loss(state.generator(noise), colors).mean())
-    assert exemplar_colors(image, TINY) is None  # off by default
+    colors = exemplar_colors(stripes(), config)
+    hist = _cost_after_five_steps(config, lambda x: color_histogram_loss(x, colors),
+                                  colors=colors)
+    assert exemplar_colors(stripes(), TINY) is None  # off by default
     assert hist["with"] < 0.5 * hist["without"]
 
 
@@ -150,20 +162,12 @@ def test_a_run_resumes_in_another_descriptor_precision(tmp_path):
 
 
 def test_the_palette_term_pulls_off_palette_pixels_back_into_the_exemplars_colours():
-    from texturenet_plugin.nets.noise import random_noise
     from texturenet_plugin.nets.palette import palette_penalty
-    from texturenet_plugin.train.loop import exemplar_grams, exemplar_palette, new_state, train_step
+    from texturenet_plugin.train.loop import exemplar_palette
 
     config = replace(TINY, palette_weight=50.0, lr=0.01)
-    descriptor, image = load_descriptor("random"), stripes()
-    grams, palette = exemplar_grams(descriptor, image, config), exemplar_palette(image, config)
-    noise = random_noise(4, 32, 32, 3, generator=torch.Generator().manual_seed(9))
-    cost = {}
-    for name, target in (("without", None), ("with", palette)):
-        state = new_state(config, torch.device("cpu"))
-        for _ in range(5):
-            train_step(state, descriptor, grams, config, palette=target)
-        with torch.no_grad():
-            cost[name] = float(palette_penalty(state.generator(noise), palette).mean())
-    assert exemplar_palette(image, TINY) is None  # off by default
+    palette = exemplar_palette(stripes(), config)
+    cost = _cost_after_five_steps(config, lambda x: palette_penalty(x, palette),
+                                  palette=palette)
+    assert exemplar_palette(stripes(), TINY) is None  # off by default
     assert cost["with"] < 0.5 * cost["without"]
