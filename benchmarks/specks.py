@@ -24,8 +24,7 @@ import statistics
 from pathlib import Path
 
 import numpy as np
-from measures import bundled_textures  # benchmarks/measures.py
-from peer import exemplar_path, parse_models
+from peer import exemplar_path, parse_models  # benchmarks/peer.py
 
 from texturenet_plugin.io.images import read_rgb
 from texturenet_plugin.metrics import rare_clusters
@@ -49,8 +48,9 @@ def measure_one(label: str, ref: str, samples: int, size: int) -> dict:
 
 def table(records: list[dict]) -> str:
     size = records[0]["size"]
-    lines = [f"| model | specks per {size}² sample (seeds 0–{len(records[0]['specks']) - 1}) "
-             "| mean | seed 0 | largest, px |", "| --- | --- | --- | --- | --- |"]
+    last_seed = len(records[0]["specks"]) - 1
+    lines = [(f"| model | specks per {size}² sample (seeds 0–{last_seed}) "
+              "| mean | seed 0 | largest, px |"), "| --- | --- | --- | --- | --- |"]
     for r in records:
         counts = r["specks"]
         lines.append(f"| {r['model']} | {', '.join(map(str, counts))} | "

@@ -87,3 +87,33 @@ def test_folder_stylization_is_split_across_two_processes(tmp_path):
     shares = [(tmp_path / f"rank{r}.txt").read_text().split() for r in range(2)]
     assert sorted(shares[0] + shares[1]) == names and not set(shares[0]) & set(shares[1])
     assert all(np.asarray(Image.open(tmp_path / "out" / n)).shape == (20, 28, 3) for n in names)
+
+
+def _run_worker(rank: int, world: int, init_file: str, out_dir: str, weight: float) -> None:
+    from dataclasses import replace
+    from pathlib import Path
+
+    from texturenet_plugin.train.distributed import train_distributed
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank,
+                            world_size=world)
+    try:
+        exemplar = torch.linspace(0, 1, 3 * 16 * 16).reshape(3, 16, 16)
+        config = replace(TINY, palette_weight=weight, range_weight=weight, checkpoint_every=1)
+        state = train_distributed(exemplar, load_descriptor("random"), config,
+                                  Path(out_dir) / "run")
+        torch.save(state.generator.state_dict(), f"{out_dir}/final{rank}.pt")
+    finally:
+        dist.destroy_process_group()
+
+
+def test_a_distributed_run_optimises_the_palette_and_range_terms_too(tmp_path):
+    finals = {}
+    for weight in (0.0, 1e4):
+        out = tmp_path / str(weight)
+        out.mkdir()
+        mp.spawn(_run_worker, args=(1, str(out / "init"), str(out), weight), nprocs=1,
+                 join=True)
+        finals[weight] = torch.load(out / "final0.pt", weights_only=True)
+    weight = "branches.0.0.weight"  # same seed: only the terms can tell the runs apart
+    assert not torch.equal(finals[0.0][weight], finals[1e4][weight])

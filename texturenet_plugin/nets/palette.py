@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 
 PALETTE_SIZE = 2048  # exemplar colours kept (a fixed random subset of larger exemplars)
-QUANTILE = 0.999  # exemplar pixels farther than this from the rest of the palette are its own outliers
+QUANTILE = 0.999  # exemplar colours farther than this from the rest are its own outliers
 _CHUNK = 16384  # rows of a distance matrix computed at once (memory)
 
 
