@@ -29,7 +29,9 @@ VISUAL_NOTES = {
     "cracked or very elongated ones), and pale yellow-grey elongated smears sit in the "
     "grout between stones, a defect. Beside the session-7 model at 1:1 the session-11 "
     "stage changed little to the eye (the same stones and smears) and lowered the "
-    "border-free loss by 5 %.",
+    "border-free loss by 5 %. The specks counter (session 13) finds one cluster in 8 "
+    "samples: a pale bluish-white stone of ~30 px in seed 6, brighter and bluer than the "
+    "exemplar's stones, like a highlight.",
     "sand": "(session 12, vgg16: a width-5 generator trained anew with the exemplar border on — "
     "the `cpu` preset, then the 150-iteration `refine` preset) sand grain and colour as "
     "in the exemplar with small grey-blue pebbles; in 8 samples at 512² (looked at at 1:1 "
@@ -71,7 +73,9 @@ VISUAL_NOTES = {
     "specks in 8 samples at 512² (looked at at 1:1); the creases still run mostly "
     "horizontally in a scale-like rhythm, a little less regular than before the "
     "session-11 stage, where the exemplar's folds are larger and go every way; a faint "
-    "fine hatching shows in the shaded hollows.",
+    "fine hatching shows in the shaded hollows. The specks counter (session 13) finds one "
+    "cluster: a faint ochre patch of ~40 px in a crease of seed 5, yellower than the "
+    "exemplar's peach — seen when enlarged, easy to miss at 1:1.",
     "cracked-stone": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²; session 11: 100 "
     "refine iterations with the exemplar border on) embossed grey stone with cracks of "
     "the exemplar's width and relief, no specks in 8 samples at 512² (looked at at 1:1); "
