@@ -115,7 +115,7 @@ QUALITY_HEADER = """# Quality of the bundled texture models
 
 Measured with `python benchmarks/quality.py texturenet_plugin/bundled/MODEL.tnet
 exemplars/FILE --seconds 60 --samples 8 --precision auto,float32` (one process per model, on
-the 2-core development CPU with no training running, session 12: an AMD EPYC with AVX512-BF16,
+the 2-core development CPU with no training running, sessions 12–13: an AMD EPYC with AVX512-BF16,
 where `auto` is bfloat16; sessions up to 11 ran on one without AVX512, where it is float32).
 Written by `python tools/model_cards.py`.
 
