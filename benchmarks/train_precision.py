@@ -30,12 +30,14 @@ from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 CPU = torch.device("cpu")
 
 
-def step_seconds(config, descriptor, grams, colors, bounds, steps: int = 6) -> float:
+def step_seconds(config, descriptor, grams, colors, bounds, steps: int = 6,
+                 palette=None) -> float:
+    """Median time of ``steps - 1`` training steps of a fresh generator (one warm-up)."""
     state = loop.new_state(config, CPU)
     times = []
     for _ in range(steps):
         start = time.perf_counter()
-        loop.train_step(state, descriptor, grams, config, colors, None, bounds)
+        loop.train_step(state, descriptor, grams, config, colors, None, bounds, palette)
         times.append(time.perf_counter() - start)
     return statistics.median(times[1:])
 
