@@ -11,20 +11,15 @@ same batch. Stop other jobs while it runs (2-core machine).
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import torch
-from train_precision import step_seconds  # benchmarks/train_precision.py
+from train_precision import step_seconds, step_setup  # benchmarks/train_precision.py
 
 from texturenet_plugin.nets.palette import palette_penalty
 from texturenet_plugin.train import loop
-from texturenet_plugin.train.config import preset
-from texturenet_plugin.train.texture import exemplar_tensor
-from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 
 
 def penalty_seconds(config, palette, repeats: int = 5) -> float:
@@ -39,16 +34,7 @@ def penalty_seconds(config, palette, repeats: int = 5) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("exemplar", type=Path)
-    parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    base = preset("cpu", size=args.size)
-    descriptor, image = load_descriptor(base.descriptor), exemplar_tensor(args.exemplar)
-    grams = loop.exemplar_grams(descriptor, image, base)
-    colors, bounds = loop.exemplar_colors(image, base), loop.exemplar_range(image, base)
+    args, base, descriptor, image, grams, colors, bounds = step_setup(__doc__, 256)
     palette = loop.exemplar_palette(image, replace(base, palette_weight=100.0))
     print(f"{args.threads} threads, batch {base.batch_size} of {args.size}², palette of "
           f"{palette.colours.shape[0]} colours, tolerance {palette.tolerance * 255:.1f}/255")

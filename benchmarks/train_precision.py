@@ -62,10 +62,12 @@ def agreement(config, descriptor, grams) -> dict:
             "grad_rel_diff": float((g32 - g16).norm() / g32.norm())}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def step_setup(doc: str, default_size: int):
+    """The command line (EXEMPLAR, --size, --threads) and what timing `cpu`-preset training
+    steps needs: (args, config, descriptor, image, grams, colors, bounds)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("exemplar", type=Path)
-    parser.add_argument("--size", type=int, default=128)
+    parser.add_argument("--size", type=int, default=default_size)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -73,6 +75,11 @@ def main() -> None:
     descriptor, image = load_descriptor(config.descriptor), exemplar_tensor(args.exemplar)
     grams = loop.exemplar_grams(descriptor, image, config)
     colors, bounds = loop.exemplar_colors(image, config), loop.exemplar_range(image, config)
+    return args, config, descriptor, image, grams, colors, bounds
+
+
+def main() -> None:
+    args, config, descriptor, _, grams, colors, bounds = step_setup(__doc__, 128)
     print(f"native bfloat16 on this CPU: {cpu_has_fast_bf16()}; {args.threads} threads, "
           f"batch {config.batch_size} of {args.size}²")
     for precision in ("float32", "bfloat16", "float32", "bfloat16"):
