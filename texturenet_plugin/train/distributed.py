@@ -33,12 +33,9 @@ from .config import TrainConfig
 from .loop import (
     TrainState,
     calibrate_batchnorm,
-    exemplar_colors,
-    exemplar_distributions,
     exemplar_grams,
-    exemplar_palette,
-    exemplar_range,
     new_state,
+    step_targets,
     train_step,
 )
 
@@ -73,11 +70,10 @@ def ddp_state(config: TrainConfig, device: torch.device) -> TrainState:
 
 
 def ddp_train_step(state: TrainState, descriptor: Descriptor, grams, config: TrainConfig,
-                   colors: torch.Tensor | None = None, **targets) -> float:
+                   **targets) -> float:
     """One synchronised step (``config`` is the per-process one); the mean loss over ranks.
-    ``targets``: loop.train_step's other pixel- and feature-level targets (distributions,
-    bounds, palette), as :func:`train_distributed` computes them."""
-    loss = torch.tensor(train_step(state, descriptor, grams, config, colors, **targets),
+    ``targets``: loop.train_step's keywords, from :func:`.loop.step_targets`."""
+    loss = torch.tensor(train_step(state, descriptor, grams, config, **targets),
                         dtype=torch.float64)
     dist.all_reduce(loss)
     return float(loss) / dist.get_world_size()
@@ -97,16 +93,13 @@ def train_distributed(exemplar: torch.Tensor, descriptor: Descriptor, config: Tr
     mine = local_config(config, dist.get_world_size())
     descriptor = descriptor.to(device)
     grams = exemplar_grams(descriptor, exemplar.to(device), config)
-    image = exemplar.to(device)
-    colors = exemplar_colors(image, config)
-    # every term the single-process loop optimises (before session 13 only the colour term
+    # the same targets as the single-process loop (before session 13 only the colour term
     # reached a distributed run: range, sliced-Wasserstein and palette settings were ignored)
-    targets = {"distributions": exemplar_distributions(descriptor, image, config),
-               "bounds": exemplar_range(image, config), "palette": exemplar_palette(image, config)}
+    targets = step_targets(descriptor, exemplar.to(device), config)
     state = ddp_state(config, device)
     while state.iteration < config.iterations:
         start = time.perf_counter()
-        state.history.append(ddp_train_step(state, descriptor, grams, mine, colors, **targets))
+        state.history.append(ddp_train_step(state, descriptor, grams, mine, **targets))
         state.seconds += time.perf_counter() - start
         if dist.get_rank() == 0 and state.iteration % config.checkpoint_every == 0:
             save_checkpoint(run_dir, unwrapped(state), config)

@@ -244,6 +244,17 @@ def exemplar_palette(exemplar: torch.Tensor, config: TrainConfig,
     return palette_target(*_selected_pixels(exemplar, config, mask))
 
 
+def step_targets(descriptor: Descriptor, exemplar: torch.Tensor, config: TrainConfig,
+                 mask: torch.Tensor | None = None) -> dict:
+    """Every target :func:`train_step` takes besides the Grams, as its keywords (each None
+    when ``config`` turns its term off): what the single-process and the distributed loop
+    both pass, so that neither can leave a term out."""
+    return {"colors": exemplar_colors(exemplar, config, mask),
+            "distributions": exemplar_distributions(descriptor, exemplar, config, mask),
+            "bounds": exemplar_range(exemplar, config, mask),
+            "palette": exemplar_palette(exemplar, config, mask)}
+
+
 def color_term(images: torch.Tensor, colors: torch.Tensor, config: TrainConfig) -> torch.Tensor:
     """``config.color_weight`` × the batch's mean colour-histogram loss against ``colors``
     (:func:`exemplar_colors`): the term every trainer adds to its objective."""
@@ -307,13 +318,9 @@ def train_texture(
     reporter, device = reporter or Reporter(), torch.device(device)
     descriptor, grams, state = prepare_run(config, descriptor, exemplar, run_dir, resume,
                                            device, make_state or new_state, mask)
-    colors = exemplar_colors(exemplar.to(device), config, mask)
-    distributions = exemplar_distributions(descriptor, exemplar.to(device), config, mask)
-    bounds = exemplar_range(exemplar.to(device), config, mask)
-    palette = exemplar_palette(exemplar.to(device), config, mask)
+    targets = step_targets(descriptor, exemplar.to(device), config, mask)
     run_loop(state, config, run_dir, reporter,
-             step=lambda: train_step(state, descriptor, grams, config, colors, distributions,
-                                     bounds, palette),
+             step=lambda: train_step(state, descriptor, grams, config, **targets),
              after_step=lambda: _report(reporter, state, config))
     calibrate_batchnorm(state.generator, config, device)
     return state
