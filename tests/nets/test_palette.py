@@ -1,9 +1,11 @@
 """The palette term (texturenet_plugin.nets.palette): zero on the exemplar's own colours,
 positive on colours it lacks, and its gradient moves such pixels towards the palette."""
 
+from dataclasses import replace
+
 import torch
 
-from texturenet_plugin.nets.palette import palette_penalty, palette_target
+from texturenet_plugin.nets.palette import cell_index, free_cells, palette_penalty, palette_target
 
 
 def _two_tone(seed: int = 0, size: int = 40) -> torch.Tensor:
@@ -47,3 +49,43 @@ def test_a_selection_limits_the_palette_to_its_pixels():
     blue = torch.tensor([0.2, 0.5, 0.9]).view(1, 3, 1, 1).expand(1, 3, 8, 8)
     assert palette_penalty(blue, palette_target(exemplar)).item() == 0
     assert palette_penalty(blue, palette_target(exemplar, left)).item() > 0.1
+
+
+def test_skipping_the_free_cells_changes_neither_the_cost_nor_its_gradient():
+    palette = palette_target(_two_tone())
+    searched_everywhere = replace(palette, free=None)
+    assert palette.free.any() and not palette.free.all()
+    images = torch.cat([_two_tone(seed=3), torch.rand(1, 3, 40, 40),  # in and off palette
+                        _two_tone(seed=4) * 1.2 - 0.1])  # partly outside [0, 1]
+    grads = []
+    for target in (palette, searched_everywhere):
+        x = images.clone().requires_grad_(True)
+        cost = palette_penalty(x, target)
+        cost.sum().backward()
+        grads.append((cost.detach(), x.grad))
+    assert torch.allclose(grads[0][0], grads[1][0], rtol=1e-5, atol=1e-7)
+    assert torch.allclose(grads[0][1], grads[1][1], rtol=1e-5, atol=1e-7)
+    assert grads[0][0][1] > 1  # the random image does cost
+
+
+def test_every_colour_of_a_free_cell_costs_nothing():
+    palette = palette_target(_two_tone())
+    grid = round(palette.free.numel() ** (1 / 3))
+    free = torch.nonzero(palette.free).squeeze(1)
+    cells = torch.stack([free // grid**2, free // grid % grid, free % grid], 1).float()
+    corners = [torch.tensor(c, dtype=torch.float32) for c in
+               ((0, 0, 0), (0.999, 0.999, 0.999), (0, 0.999, 0.5), (0.999, 0, 0.999))]
+    points = torch.cat([(cells + c) / grid for c in corners])
+    assert torch.equal(cell_index(points, grid), free.repeat(len(corners)))
+    image = points.T.reshape(1, 3, -1, 1)
+    assert palette_penalty(image, replace(palette, free=None)).item() < 1e-9
+
+
+def test_the_free_cells_are_those_whose_centre_is_near_enough_to_a_colour():
+    colours = torch.rand(300, 3, generator=torch.Generator().manual_seed(5))
+    for grid, tolerance in ((16, 0.08), (32, 0.05), (32, 0.02)):
+        axis = (torch.arange(grid) + 0.5) / grid
+        distance = torch.cdist(torch.cartesian_prod(axis, axis, axis), colours).min(1).values
+        expected = distance <= tolerance - 3**0.5 / (2 * grid)
+        assert torch.equal(free_cells(colours, tolerance, grid), expected)
+    assert not free_cells(colours, 0.02, 16).any()  # a cell wider than the tolerance
