@@ -89,3 +89,14 @@ def test_the_free_cells_are_those_whose_centre_is_near_enough_to_a_colour():
         expected = distance <= tolerance - 3**0.5 / (2 * grid)
         assert torch.equal(free_cells(colours, tolerance, grid), expected)
     assert not free_cells(colours, 0.02, 16).any()  # a cell wider than the tolerance
+
+
+def test_repeated_colours_do_not_shrink_the_tolerance_to_nothing():
+    levels = torch.tensor([0.2, 0.3, 0.4, 0.5, 0.6, 0.7])  # a six-level grey exemplar
+    grey = levels[torch.randint(0, 6, (48, 48), generator=torch.Generator().manual_seed(6))]
+    palette = palette_target(grey.expand(1, 3, 48, 48))
+    assert palette.colours.shape[0] == 6
+    between = torch.full((1, 3, 4, 4), 0.25)  # halfway between two of its greys
+    assert palette_penalty(between, palette).item() == 0
+    tinted = torch.tensor([0.6, 0.2, 0.2]).view(1, 3, 1, 1).expand(1, 3, 4, 4)
+    assert palette_penalty(tinted, palette).item() > 0

@@ -64,6 +64,9 @@ def palette_target(image: torch.Tensor, pixels: torch.Tensor | None = None,
     colours = image[0].flatten(1).T.float()
     if pixels is not None:
         colours = colours[pixels.reshape(-1)]
+    # Distinct colours only: with repeats (a grey slate of six levels) a colour's nearest
+    # "other" one would be itself, the tolerance 0, and every in-between grey would cost.
+    colours = torch.unique(colours, dim=0)
     if colours.shape[0] > size:
         keep = torch.randperm(colours.shape[0], generator=torch.Generator().manual_seed(seed))
         colours = colours[keep[:size].to(colours.device)]
