@@ -66,6 +66,32 @@ class TexnetDocker(DockWidget):
     def _build(self) -> None:
         root = QWidget(self)
         form = QFormLayout()
+        self._sample_rows(form)
+        self.fill = _button("texnet_fill", "Fill Selection", "Fill the selection with texture "
+                            "on a new layer")
+        self.tile = _button("texnet_tile", "Tile Layer", "A new layer covered with a seamless "
+                            "tile of the canvas size")
+        self.stylize = _button("texnet_stylize", "Stylize Layer", "A stylized copy of the "
+                               "active layer, as a new layer")
+        self._learn_row(form)
+        self.cancel = _button("texnet_cancel", "Cancel", "Stop the running job")
+        self.progress = QProgressBar(objectName="texnet_progress")
+        self.progress.setRange(0, 100)
+        self.status = QLabel("", objectName="texnet_status")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        box = QVBoxLayout(root)
+        box.addLayout(form)
+        box.addLayout(self._row_layout(self.fill, self.tile, self.stylize))
+        box.addWidget(self.learn)
+        box.addLayout(self._row_layout(self.progress, self.cancel))
+        box.addWidget(self.status)
+        box.addStretch(1)
+        self.setWidget(root)
+        self._connect()
+
+    def _sample_rows(self, form: QFormLayout) -> None:
+        """Model (with reload), seed (with a new one), scale and strength."""
         self.model = QComboBox(objectName="texnet_model")
         self.model.setIconSize(QPixmap(PREVIEW_SIZE, PREVIEW_SIZE).size())
         self.model.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
@@ -83,12 +109,9 @@ class TexnetDocker(DockWidget):
         self.strength = self._spin("texnet_strength", 0.0, 10.0, 0.1, 1.0,
                                    "Style models: noise magnitude (more style, less content)")
         form.addRow("Strength", self.strength)
-        self.fill = _button("texnet_fill", "Fill Selection", "Fill the selection with texture "
-                            "on a new layer")
-        self.tile = _button("texnet_tile", "Tile Layer", "A new layer covered with a seamless "
-                            "tile of the canvas size")
-        self.stylize = _button("texnet_stylize", "Stylize Layer", "A stylized copy of the "
-                               "active layer, as a new layer")
+
+    def _learn_row(self, form: QFormLayout) -> None:
+        """The new model's name, preset, iterations and scale, and the Learn button."""
         self.learn_name = QLineEdit("my-texture", objectName="texnet_learn_name")
         self.learn_preset = QComboBox(objectName="texnet_learn_preset")
         self.learn_preset.addItems(list(client.PRESETS))
@@ -101,20 +124,8 @@ class TexnetDocker(DockWidget):
                              "from the selected pixels, in the background")
         form.addRow("New model", self._row(self.learn_name, self.learn_preset,
                                            self.learn_iterations, self.learn_scale))
-        self.cancel = _button("texnet_cancel", "Cancel", "Stop the running job")
-        self.progress = QProgressBar(objectName="texnet_progress")
-        self.progress.setRange(0, 100)
-        self.status = QLabel("", objectName="texnet_status")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        box = QVBoxLayout(root)
-        box.addLayout(form)
-        box.addLayout(self._row_layout(self.fill, self.tile, self.stylize))
-        box.addWidget(self.learn)
-        box.addLayout(self._row_layout(self.progress, self.cancel))
-        box.addWidget(self.status)
-        box.addStretch(1)
-        self.setWidget(root)
+
+    def _connect(self) -> None:
         self.refresh.clicked.connect(self.refresh_models)
         self.new_seed.clicked.connect(lambda: self.seed.setValue(new_seed()))
         self.fill.clicked.connect(lambda: self.run_operation(layers.prepare_fill))
