@@ -43,8 +43,8 @@ def exemplar_crops(image: torch.Tensor, count: int, size: int) -> torch.Tensor:
     rng = torch.Generator().manual_seed(0)
     crops = []
     for _ in range(count):
-        top, left = (int(torch.randint(0, tiled.shape[-1] - size + 1, (1,), generator=rng))
-                     for _ in range(2))
+        top, left = (int(torch.randint(0, side - size + 1, (1,), generator=rng))
+                     for side in tiled.shape[-2:])
         crops.append(tiled[:, :, top:top + size, left:left + size])
     return torch.cat(crops)
 
