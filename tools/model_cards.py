@@ -69,13 +69,13 @@ VISUAL_NOTES = {
     "them are mostly gone; grey-olive patches on some ridges are a little greener than "
     "the exemplar's grey bark, no specks.",
     "crinkled-paper": "(session 5, vgg16, `cpu` preset; session 11: 100 refine iterations with the exemplar "
-    "border on, mirrored: the exemplar does not tile) peach paper with shaded creases, no "
-    "specks in 8 samples at 512² (looked at at 1:1); the creases still run mostly "
-    "horizontally in a scale-like rhythm, a little less regular than before the "
-    "session-11 stage, where the exemplar's folds are larger and go every way; a faint "
-    "fine hatching shows in the shaded hollows. The specks counter (session 13) finds one "
-    "cluster: a faint ochre patch of ~40 px in a crease of seed 5, yellower than the "
-    "exemplar's peach — seen when enlarged, easy to miss at 1:1.",
+    "border on, mirrored: the exemplar does not tile; session 14: 60 refine iterations with "
+    "the palette term) peach paper with shaded creases, no specks in 8 samples at 512² "
+    "(looked at at 1:1 and enlarged); the creases still run mostly horizontally in a "
+    "scale-like rhythm, where the exemplar's folds are larger and go every way; a faint "
+    "fine hatching shows in the shaded hollows. The faint ochre patch of ~40 px with a "
+    "bluish edge that seed 5 had before session 14 is gone; in its place, enlarged, a small "
+    "peach ring of ~20 px (in the exemplar's colours, so the counter does not see it).",
     "cracked-stone": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²; session 11: 100 "
     "refine iterations with the exemplar border on) embossed grey stone with cracks of "
     "the exemplar's width and relief, no specks in 8 samples at 512² (looked at at 1:1); "
