@@ -10,10 +10,11 @@ summed. It is zero for any pixel in the exemplar's palette, wherever it is, so i
 sample towards the exemplar's layout: only away from colours the exemplar never has.
 
 Most pixels of a sample are in the exemplar's palette, so the nearest-colour search (2048
-distances per pixel) is skipped where it cannot find a cost: the RGB cube is cut into cells (64³ for leopard's
-tolerance; :func:`grid_for`), and a cell whose centre lies within the tolerance minus the
-cell's half-diagonal of a palette colour holds only zero-cost colours. Only the pixels in other cells are searched. This
-is exact (the same value and gradient as searching every pixel), not an approximation.
+distances per pixel) is skipped where it cannot find a cost: the RGB cube is cut into cells
+(64³ at leopard's tolerance; :func:`grid_for`), and a cell whose centre lies within the
+tolerance minus the cell's half-diagonal of a palette colour holds only zero-cost colours.
+Only the pixels in other cells are searched. This is exact (the same value and gradient as
+searching every pixel), not an approximation.
 """
 
 from __future__ import annotations
