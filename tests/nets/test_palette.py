@@ -70,7 +70,7 @@ def test_skipping_the_free_cells_changes_neither_the_cost_nor_its_gradient():
 
 def test_every_colour_of_a_free_cell_costs_nothing():
     palette = palette_target(_two_tone())
-    grid = round(palette.free.numel() ** (1 / 3))
+    grid = palette.grid
     free = torch.nonzero(palette.free).squeeze(1)
     cells = torch.stack([free // grid**2, free // grid % grid, free % grid], 1).float()
     corners = [torch.tensor(c, dtype=torch.float32) for c in

@@ -40,6 +40,11 @@ class Palette:
     tolerance: float
     free: torch.Tensor | None = None
 
+    @property
+    def grid(self) -> int:
+        """Cells per RGB axis of ``free`` (0 without a table)."""
+        return 0 if self.free is None else round(self.free.numel() ** (1 / 3))
+
 
 def _nearest(points: torch.Tensor, colours: torch.Tensor, skip: torch.Tensor | None = None
              ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -125,9 +130,8 @@ def _searched(points: torch.Tensor, palette: Palette) -> torch.Tensor:
     if palette.free is None:
         return torch.arange(points.shape[0], device=points.device)
     free = palette.free.to(points.device)
-    grid = round(free.numel() ** (1 / 3))
     inside = ((points >= 0) & (points <= 1)).all(1)
-    return torch.nonzero(~(free[cell_index(points, grid)] & inside)).squeeze(1)
+    return torch.nonzero(~(free[cell_index(points, palette.grid)] & inside)).squeeze(1)
 
 
 def palette_penalty(images: torch.Tensor, palette: Palette) -> torch.Tensor:
