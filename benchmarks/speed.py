@@ -49,15 +49,17 @@ def conv_flops(gen: Generator, height: int, width: int) -> int:
     spec, sizes = gen.spec, scale_sizes(height, width, gen.spec.scales)
     total = 0
 
-    def block(cin: int, cout: int, pixels: int) -> int:
-        return 2 * pixels * (cin * cout * 9 + cout * cout * 9 + cout * cout)
+    def block(cin: int, cout: int, pixels: int, inner: int = 0) -> int:
+        inner = inner or cout
+        return 2 * pixels * (cin * inner * 9 + inner * inner * 9 + inner * cout)
 
     cin, step = spec.noise_channels + spec.content_channels, spec.channels_step
     for h, w in sizes:
         total += block(cin, step, h * w)
     for depth in range(1, spec.scales):
         h, w = sizes[spec.scales - 1 - depth]
-        total += block(step * (depth + 1), step * (depth + 1), h * w)
+        inner = spec.finest_inner if depth == spec.scales - 1 else 0
+        total += block(step * (depth + 1), step * (depth + 1), h * w, inner)
     return total + 2 * height * width * step * spec.scales * 3
 
 

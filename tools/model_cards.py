@@ -226,8 +226,10 @@ def total_seconds(meta: dict) -> float | None:
 def generator_text(spec: GeneratorSpec) -> str:
     with torch.device("meta"):
         params = sum(p.numel() for p in Generator(spec).parameters())
+    inner = (f", finest mixer thinned to {spec.finest_inner} of {spec.finest_width} inner "
+             "channels (`--finest-inner`)" if spec.finest_inner else "")
     return (f"{spec.scales} scales, width {spec.channels_step} (channels added per scale; 8 is "
-            f"the paper's), {params / 1000:.1f}K parameters")
+            f"the paper's){inner}, {params / 1000:.1f}K parameters")
 
 
 def peer_text(p: dict) -> str:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 import torch
 from helpers import randomize_batchnorm, tiny_generator
@@ -8,7 +11,12 @@ from texturenet_plugin.errors import InputError
 from texturenet_plugin.metrics import psnr
 from texturenet_plugin.nets.generator import Generator, GeneratorSpec
 from texturenet_plugin.nets.noise import noise_window, periodic_noise
-from texturenet_plugin.runtime.folded import FastGenerator, fast_generator, noise_window_nhwc
+from texturenet_plugin.runtime.folded import (
+    FastGenerator,
+    fast_generator,
+    folded,
+    noise_window_nhwc,
+)
 
 
 @pytest.mark.parametrize("height,width", [(64, 96), (50, 37), (6, 10)])
@@ -118,3 +126,34 @@ def test_content_pyramid_equals_area_resize(height, width):
         assert level.shape[-2:] == tuple(size)
         assert torch.allclose(level, F.interpolate(image, size=tuple(size), mode="area"),
                               atol=1e-6)
+
+
+def test_folding_is_cached_until_a_weight_changes():
+    """A warm worker folds a model once; any change of its weights refolds it."""
+    gen = tiny_generator(scales=4)
+    noise = periodic_noise([3], 32, 32, 4)
+    first = folded(gen)
+    assert folded(gen) is first and folded(gen, "bfloat16") is not first
+    assert folded(gen) is first  # another precision has its own entry
+    with torch.no_grad():
+        gen.head.bias.add_(0.5)  # in place, as an optimiser step
+        reference = gen(noise)
+    second = folded(gen)
+    assert second is not first and torch.allclose(second(noise), reference, atol=1e-5)
+    other = tiny_generator(scales=4, seed=9)
+    gen.load_state_dict(other.state_dict())
+    with torch.no_grad():
+        assert torch.allclose(folded(gen)(noise), other(noise), atol=1e-5)
+    running = gen.joins[0].norm_fine.running_var
+    running.mul_(2)  # a BatchNorm statistic (a buffer) counts too
+    with torch.no_grad():
+        assert torch.allclose(folded(gen)(noise), gen(noise), atol=1e-5)
+
+
+def test_the_fold_cache_does_not_keep_a_generator_alive():
+    gen = tiny_generator(scales=3)
+    folded(gen)
+    ref = weakref.ref(gen)
+    del gen
+    gc.collect()
+    assert ref() is None

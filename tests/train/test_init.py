@@ -89,6 +89,26 @@ def test_refine_keeps_the_init_models_width(tmp_path, capsys):
     assert load_model(tmp_path / "r.tnet").spec.channels_step == 5
 
 
+def test_a_narrower_finest_mixer_prunes_the_init_model(tmp_path, capsys):
+    exemplar = _exemplar(tmp_path / "ex.png")
+    base = save_tiny_model(tmp_path / "base.tnet", scales=6)  # finest mixer: 48 channels
+    args = ["train", "texture", str(exemplar), "--name", "thin", "--preset", "refine",
+            "--descriptor", "random", "--iterations", "1", "--batch-size", "1", "--size", "64",
+            "--progress", "none"]
+    code, _, err = texnet(capsys, *args, "--init", str(base), "--finest-inner", "32",
+                          "-o", str(tmp_path / "thin.tnet"))
+    assert code == 0, err
+    thin = load_model(tmp_path / "thin.tnet")
+    assert thin.spec.finest_inner == 32 and thin.state_dict["mixers.4.0.weight"].shape[0] == 32
+    code, _, err = texnet(capsys, *args, "--init", str(tmp_path / "thin.tnet"),
+                          "-o", str(tmp_path / "again.tnet"))
+    assert code == 0, err  # a refine keeps the init model's inner width
+    assert load_model(tmp_path / "again.tnet").spec.finest_inner == 32
+    code, _, err = texnet(capsys, *args, "--init", str(tmp_path / "thin.tnet"),
+                          "--finest-inner", "40", "-o", str(tmp_path / "wider.tnet"))
+    assert code != 0 and "is not the generator this training builds" in err
+
+
 def _cancelled_run(exemplar, name, config, **kwargs):
     """Start a training and cancel it after its first step: its checkpoint stays."""
     reporter = Reporter()

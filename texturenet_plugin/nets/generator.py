@@ -16,6 +16,12 @@ Departures from the paper, named here:
   it trained worse at the CPU preset's rate and the spots stayed (they are off-distribution
   colours, not saturation; docs/training-notes.md, experiments 5-8). Old model files, which
   have no ``output`` field, are sigmoid models.
+- ``GeneratorSpec.finest_inner`` (0 by default: the paper's architecture) narrows the two 3×3
+  convolutions of the finest scale's mixer, where ~80 % of a sample's arithmetic is: 32 instead
+  of 48 channels at K=6, width 8 takes a 256² sample from ~21 to ~15 ms in float32 on an
+  AVX-512 CPU (oneDNN computes channels in groups of 16, so 36 or 40 save little;
+  docs/performance.md). ``texnet train texture --init MODEL --finest-inner N`` prunes a
+  trained model to it (:mod:`.thin`).
 - Sizes that are not multiples of 2^(K-1) are supported: scale i has ceil(size/2^i) cells and
   the nearest upsampling maps them with floor(j·n/m), so the wrap-around stays continuous and the
   sample still tiles seamlessly (see README, "Sizes").
@@ -44,14 +50,27 @@ class GeneratorSpec:
     content_channels: int = 0  # 3 for a stylization generator g(y, z)
     norm: str = "batch"
     output: str = "sigmoid"  # or "linear" (see the module docstring)
+    # Channels inside the finest scale's mixer (its two 3×3 convolutions); 0: the scale's own
+    # width, channels_step × scales, as in the paper. See the module docstring.
+    finest_inner: int = 0
 
     def __post_init__(self) -> None:
         if not 1 <= self.scales <= 8:
             raise ValueError(f"scales must be in 1..8, got {self.scales}")
+        if self.finest_inner and self.scales < 2:
+            raise ValueError("finest_inner needs a mixer: at least 2 scales")
+        if not 0 <= self.finest_inner <= self.finest_width:
+            raise ValueError(f"finest_inner must be in 0..{self.finest_width}, "
+                             f"got {self.finest_inner}")
         if self.norm not in NORMS:
             raise ValueError(f"norm must be one of {NORMS}, got {self.norm!r}")
         if self.output not in OUTPUTS:
             raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
+
+    @property
+    def finest_width(self) -> int:
+        """Channels of the finest scale's mixer: every scale's branch concatenated."""
+        return self.channels_step * self.scales
 
     @property
     def lattice(self) -> int:
@@ -85,10 +104,11 @@ def _conv(cin: int, cout: int, kernel: int) -> nn.Conv2d:
 class ConvBlock(nn.Sequential):
     """3×3, 3×3, 1×1 circular convolutions, each followed by normalization and LeakyReLU."""
 
-    def __init__(self, cin: int, cout: int, norm: str) -> None:
+    def __init__(self, cin: int, cout: int, norm: str, inner: int = 0) -> None:
+        inner = inner or cout  # channels between the convolutions
         layers: list[nn.Module] = []
-        for kernel, c_in in ((3, cin), (3, cout), (1, cout)):
-            layers += [_conv(c_in, cout, kernel), _norm(norm, cout), nn.LeakyReLU(0.01)]
+        for kernel, c_in, c_out in ((3, cin, inner), (3, inner, inner), (1, inner, cout)):
+            layers += [_conv(c_in, c_out, kernel), _norm(norm, c_out), nn.LeakyReLU(0.01)]
         super().__init__(*layers)
 
 
@@ -116,8 +136,10 @@ class Generator(nn.Module):
         self.joins = nn.ModuleList()
         self.mixers = nn.ModuleList()
         for depth in range(1, spec.scales):  # depth = number of scales already merged
+            width = step * (depth + 1)
+            inner = spec.finest_inner if depth == spec.scales - 1 else 0
             self.joins.append(Join(step * depth, step, spec.norm))
-            self.mixers.append(ConvBlock(step * (depth + 1), step * (depth + 1), spec.norm))
+            self.mixers.append(ConvBlock(width, width, spec.norm, inner))
         self.head = nn.Conv2d(step * spec.scales, 3, 1)
         _xavier_init(self)
 

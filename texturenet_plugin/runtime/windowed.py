@@ -16,7 +16,7 @@ import torch
 
 from ..nets.generator import Generator
 from ..nets.noise import noise_window
-from .folded import FastGenerator, noise_window_nhwc, run_block
+from .folded import folded, noise_window_nhwc, run_block
 from .precision import strict_float32
 
 Span = tuple[int, int]
@@ -63,7 +63,7 @@ class WindowEvaluator:
         if period is not None and (period[0] % lattice or period[1] % lattice):
             raise ValueError(f"periodic windows need sizes that are multiples of {lattice}")
         self.gen, self.seeds, self.period = gen, seeds, period
-        self.fast = FastGenerator(gen, precision)
+        self.fast = folded(gen, precision)
         self.device, self.dtype = self.fast.device, self.fast.dtype
 
     def _noise(self, scale: int, rows: Span, cols: Span) -> torch.Tensor:

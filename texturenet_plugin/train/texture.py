@@ -13,6 +13,8 @@ import torch
 from .. import env
 from ..errors import InputError
 from ..io.images import read_rgb
+from ..nets.generator import GeneratorSpec
+from ..nets.thin import thin_finest
 from ..progress import Reporter
 from ..synthesis.tile import sample_tile
 from ..zoo.descriptor_weights import load_descriptor
@@ -100,17 +102,28 @@ def init_state(model: ModelFile, config: TrainConfig) -> Callable:
                          f"--exemplar-scale {learnt:g} to continue it (this run: "
                          f"{config.exemplar_scale:g})")
 
-    if model.spec != texture_spec(config):
+    spec = texture_spec(config)
+    thinned = _thins(model.spec, spec)
+    if model.spec != spec and not thinned:
         raise InputError(f"--init {model.name!r} is not the generator this training builds "
-                         f"({model.spec} vs {texture_spec(config)})")
+                         f"({model.spec} vs {spec})")
 
     def make(config: TrainConfig, device: torch.device) -> TrainState:
         state = new_state(config, device)
-        state.generator.load_state_dict(model.state_dict)
+        start = model.build()
+        if thinned:
+            start = thin_finest(start, spec.finest_inner)
+        state.generator.load_state_dict(start.state_dict())
         state.inputs["init"] = fingerprint(*model.state_dict.values())
         return state
 
     return make
+
+
+def _thins(init: GeneratorSpec, target: GeneratorSpec) -> bool:
+    """Whether ``target`` is ``init`` with a narrower finest mixer (a pruning, nets/thin.py)."""
+    narrower = 0 < target.finest_inner < (init.finest_inner or init.finest_width)
+    return narrower and replace(init, finest_inner=target.finest_inner) == target
 
 
 # The schedule a run keeps when resumed from a checkpoint written before the finish stage

@@ -19,7 +19,7 @@ from ..nets.generator import Generator, GeneratorSpec
 # Ranges a real generator stays in (the bundled ones: 5-6 scales, step 8, 3 noise channels);
 # the largest spec allowed here has ~17M parameters (68 MB), so nothing huge is ever built.
 ARCH_INTS = {"scales": (1, 8), "channels_step": (1, 64), "noise_channels": (1, 16),
-             "content_channels": (0, 3)}
+             "content_channels": (0, 3), "finest_inner": (0, 512)}
 CONTENT_CHANNELS = {"texture": 0, "style": 3}
 MAX_META_KEYS = 256
 

@@ -14,7 +14,10 @@ from ..nets.generator import Generator, GeneratorSpec
 from . import modelcheck
 
 FORMAT = "texnet-generator"
-VERSION = 1
+# Version 2 added ``arch.finest_inner`` (nets/generator.py). A file is written with the
+# lowest version that can describe it, so models without it stay readable by texnet versions
+# that read only 1 (they would misread a thinned model's weights as a damaged file).
+VERSION = 2
 KINDS = ("texture", "style")
 
 
@@ -44,7 +47,7 @@ class ModelFile:
 def to_payload(model: ModelFile) -> dict:
     return {
         "format": FORMAT,
-        "version": VERSION,
+        "version": 2 if model.spec.finest_inner else 1,
         "kind": model.kind,
         "arch": model.spec.to_dict(),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict.items()},
