@@ -304,25 +304,31 @@ def fused_ok(x: torch.Tensor) -> bool:
 def noise_window_nhwc(seeds: list[int], scale: int, channels: int, rows: torch.Tensor,
                       cols: torch.Tensor) -> torch.Tensor:
     """Bit-identical to :func:`..nets.noise.noise_window` for (B, C, h, w), but computed in uint32
-    with in-place NumPy ops (no int64 temporaries) and laid out channels-last.
+    with in-place NumPy ops into preallocated buffers (no int64 or float64 temporaries) and
+    laid out channels-last.
 
     The value of a cell is hash(hash(channel key + row) + col·0x27D4EB2F) / 2^32; the inner
     hash depends only on (channel, row), so it is computed on (C, h) with the reference code.
+    uint32 -> float32 and the reference's uint32 -> float64 -> float32 round the same real
+    number once each, so they agree bit for bit (tested).
     """
     col_term = ((cols & 0xFFFFFFFF) * 0x27D4EB2F & 0xFFFFFFFF).numpy().astype(np.uint32)
-    out = []
-    for seed in seeds:
+    out = np.empty((len(seeds), len(rows), len(cols), channels), dtype=np.float32)
+    x = np.empty(out.shape[1:], dtype=np.uint32)
+    shifted = np.empty_like(x)
+    for b, seed in enumerate(seeds):
         key = _hash32(torch.tensor(int(seed) & 0xFFFFFFFF, dtype=torch.int64) + 0x9E3779B9)
         key = _hash32(key + scale)
         chans = _hash32(key + torch.arange(channels, dtype=torch.int64))
         inner = _hash32(chans[None, :] + rows[:, None]).numpy().astype(np.uint32)  # (h, C)
-        x = inner[:, None, :] + col_term[None, :, None]  # (h, w, C), wraps mod 2^32
-        for shift, mult in ((16, 0x7FEB352D), (15, 0x846CA68B)):
-            x ^= x >> np.uint32(shift)
-            x *= np.uint32(mult)
-        x ^= x >> np.uint32(16)
-        out.append((x.astype(np.float64) * 2.0**-32).astype(np.float32))
-    return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2)
+        np.add(inner[:, None, :], col_term[None, :, None], out=x)  # (h, w, C), wraps mod 2^32
+        for shift, mult in ((16, 0x7FEB352D), (15, 0x846CA68B), (16, None)):
+            np.right_shift(x, np.uint32(shift), out=shifted)
+            x ^= shifted
+            if mult is not None:
+                x *= np.uint32(mult)
+        np.multiply(x, np.float32(2.0**-32), out=out[b], casting="unsafe")
+    return torch.from_numpy(out).permute(0, 3, 1, 2)
 
 
 def fast_generator(gen: Generator, precision: str = "float32"):
