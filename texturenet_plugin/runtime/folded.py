@@ -155,8 +155,11 @@ def folded(gen: Generator, precision: str = "float32") -> FastGenerator:
     weights stay as they are: a warm worker or a benchmark that samples one model many times
     does not fold it again for every sample (~2 ms of a 256² sample's ~20 on a CPU). A change
     of any weight or statistic (an optimiser step, ``load_state_dict``, ``.to()``) changes
-    the key, so a training's previews still see its current weights."""
-    key = tuple((t.data_ptr(), t._version) for t in _tensors(gen))
+    the key, so a training's previews still see its current weights. A generator whose weights
+    were made under ``torch.inference_mode`` cannot be keyed and is folded every time."""
+    key = _weights_key(gen)
+    if key is None:
+        return FastGenerator(gen, precision)
     per_precision = _FOLDED.setdefault(gen, {})
     cached = per_precision.get(precision)
     if cached is None or cached[0] != key:
@@ -164,9 +167,15 @@ def folded(gen: Generator, precision: str = "float32") -> FastGenerator:
     return cached[1]
 
 
-def _tensors(gen: Generator):
-    yield from gen.parameters()
-    yield from gen.buffers()
+def _weights_key(gen: Generator) -> tuple | None:
+    """Every weight's storage and version counter; None when one is an inference tensor
+    (made under ``torch.inference_mode``), which has no version counter: not cached."""
+    key = []
+    for tensor in (*gen.parameters(), *gen.buffers()):
+        if tensor.is_inference():
+            return None
+        key.append((tensor.data_ptr(), tensor._version))
+    return tuple(key)
 
 
 def to_compute(x: torch.Tensor, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
