@@ -20,7 +20,7 @@ INIT_PRESETS = literal(TRAINING, "INIT_PRESETS")
 SCALE_LOW, SCALE_HIGH = EXEMPLAR_SCALE_RANGE
 MAX_SIDE = EXEMPLAR_MAX_SIDE
 SHOWN = ("iterations", "batch_size", "size", "lr", "descriptor", "color_weight", "range_weight",
-         "loss", "finish_iterations", "finish_size")
+         "loss", "finish_iterations", "finish_size", "finest_inner")
 PRESETS = config_presets(TRAINING, "PRESETS", SHOWN)
 # Cost scale: a batch of 4 128² samples (vgg16) took 0.96 s per iteration on 2 idle cores of
 # the development machine (docs/training-notes.md, session 7; 4.26 s for 256², 4.4× the
@@ -63,6 +63,7 @@ def presets_epilog() -> str:
     for name, p in PRESETS.items():
         extra = f", colour term {p['color_weight']:g}" if p["color_weight"] else ""
         extra += f", loss {p['loss']}" if p["loss"] != "gram" else ""
+        extra += f", finest mixer {p['finest_inner']} wide" if p.get("finest_inner") else ""
         extra += ", continues the --init model" if name in INIT_PRESETS else ""
         label = f"{name} (default)" if name == DEFAULT_PRESET else name
         lines.append(f"  {label:<13} {_stages(p)}, lr {p['lr']:g}, {p['descriptor']}{extra}: "

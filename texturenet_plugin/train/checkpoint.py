@@ -17,9 +17,9 @@ RESUMABLE_CHANGES = {"iterations", "checkpoint_every", "precision"}
 # Settings added after checkpoints existed: a checkpoint without one was made with this value.
 # Before the finish stage (session 7) a run had none; size and rate are then never used.
 LEGACY_FINISH = {"finish_iterations": 0, "finish_size": 256, "finish_lr": 0.002}
-# width: session 9; exemplar_border: session 10.
+# width: session 9; exemplar_border: session 10; finest_inner: session 15.
 LEGACY_DEFAULTS = {"exemplar_scale": 1.0, "width": 8, "exemplar_border": "zero",
-                   "palette_weight": 0.0, **LEGACY_FINISH}
+                   "palette_weight": 0.0, "finest_inner": 0, **LEGACY_FINISH}
 
 
 def fingerprint(*tensors: torch.Tensor | None) -> str:

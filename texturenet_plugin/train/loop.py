@@ -199,7 +199,7 @@ def texture_objective(features, grams, config: TrainConfig, rng: torch.Generator
 def texture_spec(config: TrainConfig) -> GeneratorSpec:
     """The generator a texture training with ``config`` builds."""
     return GeneratorSpec(scales=config.scales, channels_step=config.width, norm=config.norm,
-                         output=config.output, finest_inner=config.finest_inner)
+                         output=config.output, finest_inner=config.inner_width)
 
 
 def new_state(config: TrainConfig, device: torch.device) -> TrainState:

@@ -135,10 +135,13 @@ def resumed_config(run_dir: Path, config: TrainConfig) -> TrainConfig:
     """The settings to resume ``run_dir``'s checkpoint with: ``config``, except for
     checkpoints of older versions, which resume as they were made. One from before
     ``exemplar_scale`` learnt its exemplar under its own ``exemplar_max_side`` (256); one from
-    before the finish stage keeps its own rate schedule and length, without a finish stage."""
+    before the finish stage keeps its own rate schedule and length, without a finish stage;
+    one from before ``finest_inner`` (session 15) has the full-width finest mixer."""
     saved = saved_config(run_dir)
     if not saved:
         return config
+    if "finest_inner" not in saved:
+        config = replace(config, finest_inner=0)
     if "exemplar_scale" not in saved and "exemplar_max_side" in saved:
         config = replace(config, exemplar_max_side=int(saved["exemplar_max_side"]))
     if "finish_iterations" not in saved and all(key in saved for key in SCHEDULE):
