@@ -18,10 +18,11 @@ Departures from the paper, named here:
   have no ``output`` field, are sigmoid models.
 - ``GeneratorSpec.finest_inner`` (0 by default: the paper's architecture) narrows the two 3×3
   convolutions of the finest scale's mixer, where ~80 % of a sample's arithmetic is: 32 instead
-  of 48 channels at K=6, width 8 takes a 256² sample from ~21 to ~15 ms in float32 on an
-  AVX-512 CPU (oneDNN computes channels in groups of 16, so 36 or 40 save little;
-  docs/performance.md). ``texnet train texture --init MODEL --finest-inner N`` prunes a
-  trained model to it (:mod:`.thin`).
+  of 48 channels at K=6, width 8 samples ~1.4× faster in float32 and bfloat16 on an AVX-512
+  CPU (oneDNN computes channels in groups of 16, so 36 or 40 save little;
+  docs/performance.md, session 15). The `cpu` and `quick` training presets use 32;
+  ``texnet train texture --init MODEL --finest-inner N`` prunes a trained model to it
+  (:mod:`.thin`).
 - Sizes that are not multiples of 2^(K-1) are supported: scale i has ceil(size/2^i) cells and
   the nearest upsampling maps them with floor(j·n/m), so the wrap-around stays continuous and the
   sample still tiles seamlessly (see README, "Sizes").
