@@ -93,7 +93,10 @@ def build_model_file(state: TrainState, card: ModelCard, config: TrainConfig,
 
 def init_state(model: ModelFile, config: TrainConfig) -> Callable:
     """``make_state`` for a run that starts from ``model``'s weights (``--init``). Refuses a
-    model the run's settings would not rebuild (architecture, or the element size it learnt)."""
+    model the run's settings would not rebuild (architecture, or the element size it learnt).
+    A ``finest_inner`` narrower than the model's prunes it (:mod:`..nets.thin`): the `cpu`
+    and `quick` presets' 32 does that to a full-width model; the CLI passes the model's own
+    inner width unless ``--finest-inner`` is given."""
     learnt = model.meta.get("training", {}).get("exemplar_scale", config.exemplar_scale)
     if model.kind != "texture":
         raise InputError(f"--init {model.name!r} is a {model.kind} model, not a texture model")
