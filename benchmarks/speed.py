@@ -58,8 +58,7 @@ def conv_flops(gen: Generator, height: int, width: int) -> int:
         total += block(cin, step, h * w)
     for depth in range(1, spec.scales):
         h, w = sizes[spec.scales - 1 - depth]
-        inner = spec.finest_inner if depth == spec.scales - 1 else 0
-        total += block(step * (depth + 1), step * (depth + 1), h * w, inner)
+        total += block(step * (depth + 1), step * (depth + 1), h * w, spec.mixer_inner(depth))
     return total + 2 * height * width * step * spec.scales * 3
 
 

@@ -41,7 +41,7 @@ def median_ms(gen: Generator, size: int, repeats: int, precision: str) -> float:
 
 def configurations(args) -> list[tuple[int, int, str]]:
     return [(w, inner, p) for w in args.widths for inner in args.finest_inner
-            for p in args.precision if inner <= w * 6]
+            for p in args.precision if inner <= GeneratorSpec(channels_step=w).finest_width]
 
 
 def main() -> None:
@@ -71,7 +71,8 @@ def main() -> None:
         params = sum(p.numel() for p in gens[width, inner].parameters())
         cells = [f"{statistics.median(times[width, inner, precision, s]):.1f}"
                  for s in args.sizes]
-        print(f"| {width} | {inner or width * 6} | {precision} | {params} | "
+        inner_width = gens[width, inner].spec.finest_inner_width
+        print(f"| {width} | {inner_width} | {precision} | {params} | "
               + " | ".join(cells) + " |", flush=True)
 
 

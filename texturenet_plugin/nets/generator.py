@@ -74,6 +74,16 @@ class GeneratorSpec:
         return self.channels_step * self.scales
 
     @property
+    def finest_inner_width(self) -> int:
+        """Inner channels of the finest mixer as built: ``finest_inner``, or its full width."""
+        return self.finest_inner or self.finest_width
+
+    def mixer_inner(self, depth: int) -> int:
+        """``inner`` of the mixer that merges ``depth`` + 1 scales (0: its own width): only
+        the finest one (depth = scales - 1) is thinned."""
+        return self.finest_inner if depth == self.scales - 1 else 0
+
+    @property
     def lattice(self) -> int:
         """Sizes that are multiples of this use an exact ×2 pyramid."""
         return 2 ** (self.scales - 1)
@@ -138,9 +148,8 @@ class Generator(nn.Module):
         self.mixers = nn.ModuleList()
         for depth in range(1, spec.scales):  # depth = number of scales already merged
             width = step * (depth + 1)
-            inner = spec.finest_inner if depth == spec.scales - 1 else 0
             self.joins.append(Join(step * depth, step, spec.norm))
-            self.mixers.append(ConvBlock(width, width, spec.norm, inner))
+            self.mixers.append(ConvBlock(width, width, spec.norm, spec.mixer_inner(depth)))
         self.head = nn.Conv2d(step * spec.scales, 3, 1)
         _xavier_init(self)
 

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 import torch
 
-from .generator import ConvBlock, Generator
+from .generator import Generator
 from .noise import periodic_noise
 
 PROBE_SIZE = 128  # side of the samples whose activations score the channels
@@ -37,8 +37,8 @@ def thin_finest(gen: Generator, inner: int, seed: int = 0) -> Generator:
         raise ValueError("a one-scale generator has no mixer to thin")
     if spec.norm != "batch":
         raise ValueError("only BatchNorm generators can be thinned")
-    if not 0 < inner <= _inner_width(gen.mixers[-1]):
-        raise ValueError(f"inner must be in 1..{_inner_width(gen.mixers[-1])}, got {inner}")
+    if not 0 < inner <= spec.finest_inner_width:
+        raise ValueError(f"inner must be in 1..{spec.finest_inner_width}, got {inner}")
     acts = _inner_activations(gen, seed)
     thin = Generator(replace(spec, finest_inner=inner))
     state = {k: v.clone() for k, v in gen.state_dict().items()}
@@ -47,10 +47,6 @@ def thin_finest(gen: Generator, inner: int, seed: int = 0) -> Generator:
     state.update({prefix + k: v for k, v in _thin_block(block, acts, inner).items()})
     thin.load_state_dict(state)
     return thin.train(gen.training)
-
-
-def _inner_width(block: ConvBlock) -> int:
-    return block[0].out_channels
 
 
 @torch.no_grad()

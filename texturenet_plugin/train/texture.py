@@ -113,10 +113,9 @@ def init_state(model: ModelFile, config: TrainConfig) -> Callable:
 
     def make(config: TrainConfig, device: torch.device) -> TrainState:
         state = new_state(config, device)
-        start = model.build()
-        if thinned:
-            start = thin_finest(start, spec.finest_inner)
-        state.generator.load_state_dict(start.state_dict())
+        weights = (thin_finest(model.build(), spec.finest_inner).state_dict() if thinned
+                   else model.state_dict)
+        state.generator.load_state_dict(weights)
         state.inputs["init"] = fingerprint(*model.state_dict.values())
         return state
 
@@ -125,7 +124,7 @@ def init_state(model: ModelFile, config: TrainConfig) -> Callable:
 
 def _thins(init: GeneratorSpec, target: GeneratorSpec) -> bool:
     """Whether ``target`` is ``init`` with a narrower finest mixer (a pruning, nets/thin.py)."""
-    narrower = 0 < target.finest_inner < (init.finest_inner or init.finest_width)
+    narrower = 0 < target.finest_inner < init.finest_inner_width
     return narrower and replace(init, finest_inner=target.finest_inner) == target
 
 
