@@ -39,7 +39,12 @@ VISUAL_NOTES = {
     "stage changed little to the eye (the same stones and smears) and lowered the "
     "border-free loss by 5 %. The specks counter (session 13) finds one cluster in 8 "
     "samples: a pale bluish-white stone of ~30 px in seed 6, brighter and bluer than the "
-    "exemplar's stones, like a highlight. Session 15 pruned its finest mixer to 32 inner channels and refined it twice (150 + 150 iterations): the same stones, grout and layout seed for seed (compared side by side at 1:1 with the model before it, seeds 0, 2 and 6), the pale cream smears in the grout still there, slightly fewer; one pale bluish stone of ~36 px in seed 6 as before; the border-free loss 6–10 % lower (peer, 8 samples; quality.py).",
+    "exemplar's stones, like a highlight. Session 15 pruned its finest mixer to 32 inner "
+    "channels and refined it twice (150 + 150 iterations): the same stones, grout and "
+    "layout seed for seed (compared side by side at 1:1 with the model before it, seeds "
+    "0, 2 and 6), the pale cream smears in the grout still there, slightly fewer; one "
+    "pale bluish stone of ~36 px in seed 6 as before; the border-free loss 6–10 % lower "
+    "(peer, 8 samples; quality.py).",
     "sand": "(session 12, vgg16: a width-5 generator trained anew with the exemplar border on — "
     "the `cpu` preset, then the 150-iteration `refine` preset) sand grain and colour as "
     "in the exemplar with small grey-blue pebbles; in 8 samples at 512² (looked at at 1:1 "
@@ -83,13 +88,19 @@ VISUAL_NOTES = {
     "scale-like rhythm, where the exemplar's folds are larger and go every way; a faint "
     "fine hatching shows in the shaded hollows. The faint ochre patch of ~40 px with a "
     "bluish edge that seed 5 had before session 14 is gone; in its place, enlarged, a small "
-    "peach ring of ~20 px (in the exemplar's colours, so the counter does not see it). Session 15 pruned its finest mixer to 32 inner channels and refined it with the palette term (150 iterations): side by side with the model before it (seeds 5 and 1, 1:1) the same creases and colour, a touch smoother in the hollows; no specks in 8 samples.",
+    "peach ring of ~20 px (in the exemplar's colours, so the counter does not see it). "
+    "Session 15 pruned its finest mixer to 32 inner channels and refined it with the "
+    "palette term (150 iterations): side by side with the model before it (seeds 5 and "
+    "1, 1:1) the same creases and colour, a touch smoother in the hollows; no specks in 8 "
+    "samples.",
     "cracked-stone": "(session 6, vgg16, `cpu` preset then 60 refine iterations at 256²; session 11: 100 "
     "refine iterations with the exemplar border on) embossed grey stone with cracks of "
     "the exemplar's width and relief, no specks in 8 samples at 512² (looked at at 1:1); "
     "the cracks are shorter and denser than the exemplar's few long ones, so the plates "
     "are smaller and the surface reads more cellular than the exemplar, a little more so "
-    "than before the session-11 stage. Session 15 pruned its finest mixer to 32 inner channels and refined it (150 iterations): side by side with the model before it (seeds 0 and 3, 1:1) the same plates, cracks and relief; no specks in 8 samples.",
+    "than before the session-11 stage. Session 15 pruned its finest mixer to 32 inner "
+    "channels and refined it (150 iterations): side by side with the model before it "
+    "(seeds 0 and 3, 1:1) the same plates, cracks and relief; no specks in 8 samples.",
     "walnut": "(session 11, vgg16: retrained from scratch with the exemplar border on — the `cpu` "
     "preset, then 100 `refine` iterations) mottled walnut grain in the exemplar's reddish "
     "browns with small dark knots; in 8 samples at 512² (looked at at 1:1) no specks and "
