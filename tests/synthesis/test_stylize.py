@@ -252,3 +252,36 @@ def test_the_colour_term_pulls_the_output_to_the_paintings_palette(tmp_path):
         target = exemplar_colors(stripes(), replace(config, color_weight=1.0))
         distance[weight] = float(color_histogram_loss(out, target).mean())
     assert distance[3000.0] < 0.7 * distance[0.0], distance
+
+
+def test_bfloat16_descriptor_losses_are_close_to_float32_and_the_photo_scores_no_content_loss():
+    """``precision="bfloat16"`` runs the descriptor under autocast for both the output and the
+    content targets: the losses stay within a few per cent of float32, and an output equal to
+    its content photo still has content loss 0 (targets and taps in the same precision)."""
+    from texturenet_plugin.nets.losses import target_grams
+    from texturenet_plugin.train.style_loop import style_losses
+
+    descriptor = load_descriptor("random")
+    config = StyleConfig(descriptor="random")
+    grams = target_grams(descriptor(photo(32, 32, seed=1)[None], config.layers))
+    content, images = photo(32, 32, seed=2)[None], photo(32, 32, seed=3)[None]
+    exact = style_losses(descriptor, images, content, grams, config)
+    half = replace(config, precision="bfloat16")
+    approx = style_losses(descriptor, images, content, grams, half)
+    assert not torch.equal(exact[0], approx[0])  # it did compute in another type
+    for a, b in zip(exact[:2], approx[:2]):
+        assert torch.allclose(a, b, rtol=0.05), (a, b)
+    assert float(style_losses(descriptor, content, content, grams, half)[1]) == 0.0
+
+
+def test_cli_train_style_takes_a_precision(tmp_path, capsys):
+    Image.fromarray((stripes().permute(1, 2, 0).numpy() * 255).astype(np.uint8)).save(
+        tmp_path / "style.png")
+    out = tmp_path / "bf.tnet"
+    code, _, err = texnet(capsys, "train", "style", str(tmp_path / "style.png"), "--name", "bf",
+                          "--descriptor", "random", "--progress", "none", "--content",
+                          str(make_pool(tmp_path / "pool", side=64)), "--iterations", "2",
+                          "--size", "32", "--batch-size", "1", "--precision", "bfloat16",
+                          "-o", str(out))
+    assert code == 0, err
+    assert load_model(out).meta["training"]["precision"] == "bfloat16"

@@ -28,6 +28,7 @@ from ..nets.generator import Generator, GeneratorSpec
 from ..nets.losses import content_loss, normalize_gradient, texture_loss
 from ..nets.noise import random_noise
 from ..progress import Reporter
+from ..runtime.precision import resolve_precision
 from ..synthesis.tile import to_uint8
 from .config import TrainConfig
 from .loop import (
@@ -191,6 +192,17 @@ class _ScaleGradient(torch.autograd.Function):
         return grad * ctx.scale, None
 
 
+def _features(descriptor: Descriptor, images: torch.Tensor, layers: tuple[str, ...],
+              config: StyleConfig) -> dict:
+    """``layers``' taps in the training's descriptor precision (as for textures,
+    :func:`.loop.descriptor_features`: bfloat16 autocast, taps back in float32)."""
+    if resolve_precision(config.precision, images.device) != "bfloat16":
+        return descriptor(images, layers)
+    with torch.autocast(images.device.type, dtype=torch.bfloat16):
+        features = descriptor(images, layers)
+    return {name: tap.float() for name, tap in features.items()}
+
+
 def style_losses(descriptor: Descriptor, images: torch.Tensor, content: torch.Tensor,
                  grams: dict, config: StyleConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per-sample (B,) texture loss, content loss and the objective to minimise.
@@ -200,9 +212,9 @@ def style_losses(descriptor: Descriptor, images: torch.Tensor, content: torch.Te
     then carries α in its backward pass only. Without normalisation it is texture + α·content.
     """
     layers = tuple(dict.fromkeys(config.layers + config.content_layers))
-    features = descriptor(images, layers)
+    features = _features(descriptor, images, layers, config)
     with torch.no_grad():
-        targets = descriptor(content, config.content_layers)
+        targets = _features(descriptor, content, config.content_layers, config)
     style = texture_loss({k: features[k] for k in config.layers}, grams,
                          normalize_grads=config.normalize_grads)
     if not config.normalize_grads:
