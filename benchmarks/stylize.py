@@ -48,10 +48,12 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
 def training_config(meta: dict) -> StyleConfig:
+    """The model's training objective (painting size, layers, α), judged in float32 whatever
+    precision the training's descriptor ran in."""
     raw = meta.get("training", {})
     known = StyleConfig.__dataclass_fields__
     return StyleConfig(**{k: tuple(v) if isinstance(v, list) else v
-                          for k, v in raw.items() if k in known})
+                          for k, v in raw.items() if k in known and k != "precision"})
 
 
 def run_cli(model: str, source: Path, out: Path) -> dict:

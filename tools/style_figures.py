@@ -28,21 +28,28 @@ STRENGTHS = (0.01, 0.1, 1.0, 10.0)
 # What a person sees in stylization-styles.jpg, and what benchmarks/stylize.py measured (512²
 # astronaut, vgg16 losses of the model's own objective; written by looking and measuring).
 STYLE_NOTES = {
-    "vangogh-auvers": "(session 8, vgg16, α = 1, colour-histogram term 300) the painting's "
-    "ochre, cobalt and green palette and its short curved brush strokes over every photo, "
-    "horizontal strokes in skies, swirls in water; buildings, faces and the cat stay readable. "
-    "The glowing teal-pink blob the session-5 model put in Tower Bridge's water is gone; "
-    "defect: a round bright-cobalt patch in Tower Bridge's night sky. "
-    "`python benchmarks/stylize.py --model vangogh-auvers --sizes 512`: style loss 2.05e9 "
-    "(the photo itself 6.42e9; 10 s of Adam from the photo, 3 steps here: 4.12e9), content "
-    "loss 3.27e4 (Adam's 10 s: 3.30e3, 10× lower: on this CPU 10 s is 3 steps, which barely "
-    "leave the photo).",
-    "vangogh-nightcafe": "(session 8, vgg16, α = 1, colour-histogram term 300) the café's "
-    "red, green and yellow palette with visible brush texture; content readable. The pale "
-    "cyan-white lozenges of the session-5 model are gone from Tower Bridge's sky; defect: "
-    "flat skies still get diagonal blue-teal dashes (Neuschwanstein, the astronaut's "
-    "background), in the painting's own blues. `benchmarks/stylize.py` at 512²: style loss "
-    "1.55e9 (photo 5.17e9; 10 s of Adam: 3.26e9), content 2.56e4 (Adam's 10 s: 3.00e3).",
+    "vangogh-auvers": "(session 16: the `cpu` preset's 2000 iterations, 5× session 8's) the "
+    "painting's ochre, cobalt and green palette and its short brush strokes over every photo, "
+    "skies in horizontal cobalt strokes; buildings, faces, the flag's red and the cat's "
+    "whiskers stay readable, sharper than session 8's model. Session 8's round bright-cobalt "
+    "patch in Tower Bridge's night sky is gone. Defects: the cat's irises turn cobalt blue; "
+    "content-free photos (the Hubble deep field) become an ochre and blue mottle. Seen on all "
+    "14 corpus photos (256² centre squares). `python benchmarks/stylize.py --model "
+    "vangogh-auvers --sizes 512`: style loss 1.56e9 (session 8: 2.05e9; the photo 6.42e9; "
+    "10 s of Adam from the photo, 6 steps here: 3.30e9), content loss 2.41e4 (session 8: "
+    "3.27e4; Adam's 10 s: 3.29e3, 7.3× lower). `benchmarks/stylize_frontier.py`: Adam "
+    "reaches this style loss at step 20 with content 4.9e3 (4.9× lower; session 8's model: "
+    "7.6×).",
+    "vangogh-nightcafe": "(session 16: the `cpu` preset's 2000 iterations, 5× session 8's) the "
+    "café's red, green and yellow palette with visible brush texture; faces, the astronaut's "
+    "orange suit and blue patch, windows and reflections stay readable, more so than session "
+    "8's model. Defect: skies turn the wall's red with teal-blue dashes and patches (under "
+    "Tower Bridge's span, over the pyramids and the windmill), in the painting's own blues; "
+    "the Hubble deep field becomes a red-green-yellow mottle. Seen on all 14 corpus photos "
+    "(256² centre squares). `benchmarks/stylize.py` at 512²: style loss 1.49e9 (session 8: "
+    "1.55e9; photo 5.17e9; 10 s of Adam, 6 steps: 2.54e9), content 1.79e4 (session 8: "
+    "2.56e4; Adam's 10 s: 3.05e3, 5.9× lower). `benchmarks/stylize_frontier.py`: Adam reaches "
+    "this style loss at step 14 with content 3.9e3 (4.6× lower; session 8's model: 6.7×).",
 }
 
 
@@ -145,15 +152,16 @@ def write_card(name: str, model, folder: Path) -> Path:
          f"random crops of {t.get('size')}², style size {t.get('exemplar_max_side')}, content "
          f"weight α = {t.get('content_weight')}, colour-histogram weight "
          f"{t.get('color_weight', 0):g}, Adam lr {t.get('lr')} (×{t.get('lr_decay')} "
-         f"every {t.get('lr_decay_every')} from {t.get('lr_decay_start')}); "
+         f"every {t.get('lr_decay_every')} from {t.get('lr_decay_start')}), descriptor in "
+         f"{t.get('precision', 'float32')}; "
          f"{t.get('seconds')} s of training compute on the shared 2-core CPU; final loss "
          f"{t.get('final_loss') or 0:.4g}"),
         ("- reproduce: `texnet train style ../shared/corpus/styles/"
          f"{meta.get('source')} --content ../shared/corpus/content --name {name} "
          f"--iterations {t.get('completed_iterations')} --norm {model.spec.norm} "
          f"--content-weight {t.get('content_weight')} --color-weight "
-         f"{t.get('color_weight', 0):g} --style-size {t.get('exemplar_max_side')}` (cpu "
-         "preset)"),
+         f"{t.get('color_weight', 0):g} --style-size {t.get('exemplar_max_side')} "
+         f"--precision {t.get('precision', 'float32')}` (cpu preset)"),
     ]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.md"
@@ -169,7 +177,7 @@ def compare(paths: list[Path], out: Path, side: int) -> None:
     models = [load_model(p) for p in paths]
     raw = models[0].meta["training"]
     config = StyleConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()
-                            if k in StyleConfig.__dataclass_fields__})
+                            if k in StyleConfig.__dataclass_fields__ and k != "precision"})
     descriptor = load_descriptor(config.descriptor, pool=config.pool)
     style = image_tensor(CONTENT.parent / "styles" / models[0].meta["source"])
     grams = exemplar_grams(descriptor, style, config)
