@@ -29,6 +29,7 @@ import texturenet_plugin  # noqa: F401
 # isort: split
 
 import argparse
+import itertools
 import json
 import math
 import time
@@ -74,7 +75,7 @@ def trajectory(descriptor, content: torch.Tensor, grams, config, steps: int,
 def crossing(points: list[dict], key: str, target: float, falling: bool) -> dict | None:
     """The first point where ``key`` reaches ``target`` (falling or rising), every other value
     interpolated linearly between the two steps around it; None if it never does."""
-    for before, after in zip(points, points[1:]):
+    for before, after in itertools.pairwise(points):
         reached = after[key] <= target if falling else after[key] >= target
         if reached:
             span = after[key] - before[key]
