@@ -98,11 +98,13 @@ def compare(stylizer: dict, points: list[dict]) -> dict:
 
 def measure(model_name: str, content_path: Path, size: int, steps: int, lr: float,
             images: Path | None = None) -> dict:
-    model = local.load_model(Path(model_name)) if model_name.endswith(".tnet") else local.load(model_name)
+    model = (local.load_model(Path(model_name)) if model_name.endswith(".tnet")
+             else local.load(model_name))
     gen = model.build("cpu")
     config = training_config(model.meta)
     descriptor = load_descriptor(config.descriptor, pool=config.pool)
-    grams = exemplar_grams(descriptor, image_tensor(CORPUS / "styles" / model.meta["source"]), config)
+    painting = image_tensor(CORPUS / "styles" / model.meta["source"])
+    grams = exemplar_grams(descriptor, painting, config)
     content = F.interpolate(image_tensor(content_path)[None], size=(size, size), mode="bicubic",
                             align_corners=False, antialias=True)[0].clamp(0, 1)
     content = content.mul(255).round().div(255)  # what a user's 8-bit file holds

@@ -78,16 +78,23 @@ def step_setup(doc: str, default_size: int):
     return args, config, descriptor, image, grams, colors, bounds
 
 
+def compare_precisions(config, threads: int, seconds_of, agreement_of) -> None:
+    """Print the step time of ``config`` in float32, bfloat16, float32, bfloat16
+    (``seconds_of(config)``), then ``agreement_of()``'s loss differences."""
+    print(f"native bfloat16 on this CPU: {cpu_has_fast_bf16()}; {threads} threads, "
+          f"batch {config.batch_size} of {config.size}²")
+    for precision in ("float32", "bfloat16", "float32", "bfloat16"):
+        seconds = seconds_of(replace(config, precision=precision))
+        print(f"{precision:9} {seconds:.3f} s/iteration", flush=True)
+    for key, value in agreement_of().items():
+        print(f"{key:17} {value:.4g}")
+
+
 def main() -> None:
     args, config, descriptor, _, grams, colors, bounds = step_setup(__doc__, 128)
-    print(f"native bfloat16 on this CPU: {cpu_has_fast_bf16()}; {args.threads} threads, "
-          f"batch {config.batch_size} of {args.size}²")
-    for precision in ("float32", "bfloat16", "float32", "bfloat16"):
-        seconds = step_seconds(replace(config, precision=precision), descriptor, grams, colors,
-                               bounds)
-        print(f"{precision:9} {seconds:.3f} s/iteration", flush=True)
-    for key, value in agreement(config, descriptor, grams).items():
-        print(f"{key:14} {value:.4g}")
+    compare_precisions(config, args.threads,
+                       lambda run: step_seconds(run, descriptor, grams, colors, bounds),
+                       lambda: agreement(config, descriptor, grams))
 
 
 if __name__ == "__main__":

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import torch
 from stylize import CORPUS  # benchmarks/stylize.py
+from train_precision import compare_precisions  # benchmarks/train_precision.py
 
 from texturenet_plugin.nets.noise import random_noise
-from texturenet_plugin.runtime.precision import cpu_has_fast_bf16
 from texturenet_plugin.train.loop import exemplar_colors, exemplar_grams
 from texturenet_plugin.train.style_loop import (
     ContentPool,
@@ -75,19 +75,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    config = style_preset("cpu", size=args.size)
+    # float32 as the reference: the preset's own precision is "auto".
+    config = style_preset("cpu", size=args.size, precision="float32")
     descriptor, painting = load_descriptor(config.descriptor), image_tensor(args.painting)
     grams, colors = exemplar_grams(descriptor, painting, config), exemplar_colors(painting, config)
     pool = ContentPool.from_dir(CORPUS / "content", config.size)
-    print(f"native bfloat16 on this CPU: {cpu_has_fast_bf16()}; {args.threads} threads, "
-          f"batch {config.batch_size} of {args.size}²")
-    for precision in ("float32", "bfloat16", "float32", "bfloat16"):
-        seconds = step_seconds(replace(config, precision=precision), descriptor, grams, pool,
-                               colors)
-        print(f"{precision:9} {seconds:.3f} s/iteration", flush=True)
-    for key, value in agreement(config, descriptor, grams, pool).items():
-        print(f"{key:17} {value:.4g}")
-
+    compare_precisions(config, args.threads,
+                       lambda run: step_seconds(run, descriptor, grams, pool, colors),
+                       lambda: agreement(config, descriptor, grams, pool))
 
 if __name__ == "__main__":
     main()

@@ -31,8 +31,9 @@ TRAIN_PRECISIONS = literal("texturenet_plugin.train.config", "TRAIN_PRECISIONS")
               help="Weight of the colour-histogram term that keeps the painting's palette "
                    "(0: off) [default: the preset's].")
 @click.option("--preset", "preset_name", type=click.Choice(sorted(STYLE_PRESETS)), default="cpu",
-              show_default=True, help="Training schedule: cpu (2000 iterations of 4 crops of 128², ~15-21 min on 2 "
-                   "cores), quick (400 iterations, ~3-4 min), paper (the paper's, hours on a "
+              show_default=True,
+              help="Training schedule: cpu (2000 iterations of 4 crops of 128², ~15-21 min on "
+                   "2 cores), quick (400 iterations, ~3-4 min), paper (the paper's, hours on a "
                    "CPU); see docs/stylization.md.")
 @click.option("--norm", type=click.Choice(NORMS), help="Normalization [default: the preset's].")
 @click.option("--descriptor", type=click.Choice(sorted(DESCRIPTORS)),
