@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -52,6 +53,19 @@ def resolve_precision(precision: str, device: torch.device | str,
     if device.type == "cpu" and cpu_has_fast_bf16():
         return "bfloat16"
     return "float32"
+
+
+def autocast_taps(precision: str, device: torch.device,
+                  taps: Callable[[], dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """``taps()`` (a descriptor's features) in a training's descriptor precision: where
+    ``precision`` resolves to bfloat16 on ``device`` the convolutions run under bfloat16
+    autocast and the taps come back as float32, so Grams, losses and the generator stay
+    float32 (``texnet train texture|style --precision``; docs/training-notes.md, session 12)."""
+    if resolve_precision(precision, device) != "bfloat16":
+        return taps()
+    with torch.autocast(torch.device(device).type, dtype=torch.bfloat16):
+        features = taps()
+    return {name: tap.float() for name, tap in features.items()}
 
 
 @contextmanager

@@ -30,7 +30,7 @@ from ..nets.losses import (
 from ..nets.noise import random_noise
 from ..nets.palette import Palette, palette_penalty, palette_target
 from ..progress import Reporter
-from ..runtime.precision import resolve_precision
+from ..runtime.precision import autocast_taps
 from . import border
 from .checkpoint import fingerprint, load_checkpoint, save_checkpoint
 from .config import TrainConfig
@@ -170,14 +170,10 @@ def sample_features(descriptor: Descriptor, images: torch.Tensor, config: TrainC
 
 
 def descriptor_features(descriptor: Descriptor, images: torch.Tensor, config: TrainConfig):
-    """:func:`sample_features` in the training's descriptor precision (``config.precision``):
-    under bfloat16 autocast the convolutions run in bfloat16 and the taps come back as float32,
-    so the Grams, the loss and the generator's own arithmetic stay float32."""
-    if resolve_precision(config.precision, images.device) != "bfloat16":
-        return sample_features(descriptor, images, config)
-    with torch.autocast(images.device.type, dtype=torch.bfloat16):
-        features = sample_features(descriptor, images, config)
-    return {name: tap.float() for name, tap in features.items()}
+    """:func:`sample_features` in the training's descriptor precision (``config.precision``,
+    :func:`..runtime.precision.autocast_taps`)."""
+    return autocast_taps(config.precision, images.device,
+                         lambda: sample_features(descriptor, images, config))
 
 
 def texture_objective(features, grams, config: TrainConfig, rng: torch.Generator,

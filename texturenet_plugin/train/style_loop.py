@@ -28,7 +28,7 @@ from ..nets.generator import Generator, GeneratorSpec
 from ..nets.losses import content_loss, normalize_gradient, texture_loss
 from ..nets.noise import random_noise
 from ..progress import Reporter
-from ..runtime.precision import resolve_precision
+from ..runtime.precision import autocast_taps
 from ..synthesis.tile import to_uint8
 from .config import TrainConfig
 from .loop import (
@@ -202,17 +202,6 @@ class _ScaleGradient(torch.autograd.Function):
         return grad * ctx.scale, None
 
 
-def _features(descriptor: Descriptor, images: torch.Tensor, layers: tuple[str, ...],
-              config: StyleConfig) -> dict:
-    """``layers``' taps in the training's descriptor precision (as for textures,
-    :func:`.loop.descriptor_features`: bfloat16 autocast, taps back in float32)."""
-    if resolve_precision(config.precision, images.device) != "bfloat16":
-        return descriptor(images, layers)
-    with torch.autocast(images.device.type, dtype=torch.bfloat16):
-        features = descriptor(images, layers)
-    return {name: tap.float() for name, tap in features.items()}
-
-
 def style_losses(descriptor: Descriptor, images: torch.Tensor, content: torch.Tensor,
                  grams: dict, config: StyleConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per-sample (B,) texture loss, content loss and the objective to minimise.
@@ -222,9 +211,10 @@ def style_losses(descriptor: Descriptor, images: torch.Tensor, content: torch.Te
     then carries α in its backward pass only. Without normalisation it is texture + α·content.
     """
     layers = tuple(dict.fromkeys(config.layers + config.content_layers))
-    features = _features(descriptor, images, layers, config)
-    with torch.no_grad():
-        targets = _features(descriptor, content, config.content_layers, config)
+    features = autocast_taps(config.precision, images.device, lambda: descriptor(images, layers))
+    with torch.no_grad():  # the targets in the same precision: the photo itself scores 0
+        targets = autocast_taps(config.precision, content.device,
+                                lambda: descriptor(content, config.content_layers))
     style = texture_loss({k: features[k] for k in config.layers}, grams,
                          normalize_grads=config.normalize_grads)
     if not config.normalize_grads:
