@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,7 @@ from torch.nn import functional as F
 
 from texturenet_plugin.synthesis.stylize import StylizeOptions, stylize
 from texturenet_plugin.train.loop import exemplar_grams
+from texturenet_plugin.train.style import trained_config
 from texturenet_plugin.train.style_loop import StyleConfig, image_tensor, style_losses
 from texturenet_plugin.zoo import local
 from texturenet_plugin.zoo.descriptor_weights import load_descriptor
@@ -50,10 +52,7 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 def training_config(meta: dict) -> StyleConfig:
     """The model's training objective (painting size, layers, α), judged in float32 whatever
     precision the training's descriptor ran in."""
-    raw = meta.get("training", {})
-    known = StyleConfig.__dataclass_fields__
-    return StyleConfig(**{k: tuple(v) if isinstance(v, list) else v
-                          for k, v in raw.items() if k in known and k != "precision"})
+    return replace(trained_config(meta), precision="float32")
 
 
 def run_cli(model: str, source: Path, out: Path) -> dict:

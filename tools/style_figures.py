@@ -11,6 +11,7 @@ prints their texture and content losses, measured with the first model's descrip
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -171,13 +172,12 @@ def write_card(name: str, model, folder: Path) -> Path:
 
 def compare(paths: list[Path], out: Path, side: int) -> None:
     from texturenet_plugin.train.loop import exemplar_grams
-    from texturenet_plugin.train.style_loop import StyleConfig, style_losses
+    from texturenet_plugin.train.style import trained_config
+    from texturenet_plugin.train.style_loop import style_losses
     from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 
     models = [load_model(p) for p in paths]
-    raw = models[0].meta["training"]
-    config = StyleConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()
-                            if k in StyleConfig.__dataclass_fields__ and k != "precision"})
+    config = replace(trained_config(models[0].meta), precision="float32")  # judged in float32
     descriptor = load_descriptor(config.descriptor, pool=config.pool)
     style = image_tensor(CONTENT.parent / "styles" / models[0].meta["source"])
     grams = exemplar_grams(descriptor, style, config)

@@ -49,6 +49,14 @@ def build_style_model_file(state: TrainState, card: ModelCard, config: StyleConf
     return ModelFile("style", gen.spec, gen.state_dict(), meta)
 
 
+def trained_config(meta: dict) -> StyleConfig:
+    """The settings a stylizer was trained with, from its model file's ``training`` metadata
+    (what :func:`build_style_model_file` wrote; its results, such as ``final_loss``, and keys
+    this version does not know are skipped)."""
+    known = StyleConfig.__dataclass_fields__
+    return StyleConfig(**{k: tuple(v) if isinstance(v, list) else v
+                          for k, v in meta.get("training", {}).items() if k in known})
+
 def train_style_model(style: str | Path, content_dir: str | Path, card: ModelCard,
                       config: StyleConfig, reporter: Reporter | None = None,
                       resume: bool = False, restart: bool = False, device="cpu",
