@@ -51,24 +51,31 @@ from texturenet_plugin.zoo.descriptor_weights import load_descriptor
 def trajectory(descriptor, content: torch.Tensor, grams, config, steps: int,
                lr: float, keep: list | None = None) -> list[dict]:
     """(step, seconds, texture, content) after each Adam step on the pixels (through a logit,
-    so they stay in [0, 1]), from the content image; step 0 is the photo itself. ``keep``, if
-    given, receives every step's image (uint8, H×W×3)."""
+    so they stay in [0, 1]), from the content image; step 0 is the photo itself, ``seconds``
+    the time of the Adam steps so far. ``keep``, if given, receives every step's image
+    (uint8, H×W×3)."""
     logit = torch.logit(content.clamp(1e-3, 1 - 1e-3))[None].clone().requires_grad_(True)
     opt = torch.optim.Adam([logit], lr=lr)
     points = [{"step": 0, "seconds": 0.0, **losses(descriptor, content, content, grams, config)}]
     spent = 0.0
-    for step in range(1, steps + 1):
+    for step in range(steps + 1):
+        # One forward pass serves twice: the losses of the image ``step`` Adam steps made, and
+        # (but after the last) the gradient of Adam step ``step`` + 1.
         start = time.perf_counter()
-        loss = style_losses(descriptor, torch.sigmoid(logit), content[None], grams, config)[2]
-        opt.zero_grad()
-        loss.sum().backward()
-        opt.step()
-        spent += time.perf_counter() - start
-        image = torch.sigmoid(logit).detach()[0]
-        if keep is not None:
-            keep.append(to_uint8(image))
-        points.append({"step": step, "seconds": round(spent, 2),
-                       **losses(descriptor, image, content, grams, config)})
+        image = torch.sigmoid(logit)
+        style, cont, objective = style_losses(descriptor, image, content[None], grams, config)
+        if step < steps:
+            opt.zero_grad()
+            objective.sum().backward()
+            opt.step()
+        elapsed = time.perf_counter() - start
+        if step:
+            points.append({"step": step, "seconds": round(spent, 2), "texture": float(style),
+                           "content": float(cont),
+                           "total": float(style + config.content_weight * cont)})
+            if keep is not None:
+                keep.append(to_uint8(image.detach()[0]))
+        spent += elapsed
     return points
 
 
