@@ -296,3 +296,14 @@ def test_every_style_preset_decays_its_rate_inside_the_run_and_not_to_nothing():
     for name, config in STYLE_PRESETS.items():
         last = config.lr_at(config.iterations - 1)
         assert 0.1 * config.lr <= last < config.lr, (name, last)
+
+
+def test_the_style_generator_has_the_configured_width():
+    """StyleConfig.width (inherited from TrainConfig) was ignored until session 17: every
+    stylizer got 8 channels per scale whatever it said."""
+    from texturenet_plugin.train.style_loop import new_style_state
+
+    for width in (4, 8):
+        state = new_style_state(StyleConfig(width=width, scales=3), torch.device("cpu"))
+        assert state.generator.spec.channels_step == width
+        assert state.generator.branches[0][0].out_channels == width

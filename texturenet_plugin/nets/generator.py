@@ -38,8 +38,7 @@ from torch.nn import functional as F
 
 from ..limits import NORMS  # its home: limits, torch-free for the CLI
 
-OUTPUTS = ("sigmoid", "linear", "residual")
-LOGIT_EPS = 1e-3  # the photo's pixels are clamped to [eps, 1 - eps] before their logit
+OUTPUTS = ("sigmoid", "linear")
 
 
 @dataclass(frozen=True)
@@ -68,8 +67,6 @@ class GeneratorSpec:
             raise ValueError(f"norm must be one of {NORMS}, got {self.norm!r}")
         if self.output not in OUTPUTS:
             raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
-        if self.output == "residual" and not self.content_channels:
-            raise ValueError("a residual output needs a content image: content_channels=3")
 
     @property
     def finest_width(self) -> int:
@@ -155,8 +152,6 @@ class Generator(nn.Module):
             self.mixers.append(ConvBlock(width, width, spec.norm, spec.mixer_inner(depth)))
         self.head = nn.Conv2d(step * spec.scales, 3, 1)
         _xavier_init(self)
-        if spec.output == "residual":  # a fresh stylizer returns the photo itself
-            nn.init.zeros_(self.head.weight)
 
     def forward(self, noise: list[torch.Tensor], content: torch.Tensor | None = None):
         """``noise``: K tensors (B, noise_channels, h_i, w_i), finest first (see scale_sizes).
@@ -170,7 +165,7 @@ class Generator(nn.Module):
             scale = self.spec.scales - 1 - depth
             fine = self.branches[scale](inputs[scale])
             x = self.mixers[depth - 1](self.joins[depth - 1](x, fine))
-        return to_rgb(self.spec, self.head(x), clamp=not self.training, content=content)
+        return to_rgb(self.spec, self.head(x), clamp=not self.training)
 
     def _inputs(self, noise: list[torch.Tensor], content: torch.Tensor | None):
         if len(noise) != self.spec.scales:
@@ -182,17 +177,11 @@ class Generator(nn.Module):
         return [torch.cat([_resize_area(content, z.shape[-2:]), z], dim=1) for z in noise]
 
 
-def to_rgb(spec: GeneratorSpec, head: torch.Tensor, clamp: bool = True,
-           content: torch.Tensor | None = None) -> torch.Tensor:
-    """The head's (B, 3, H, W) output as an image: sigmoid; sigmoid of the head added to the
-    logit of ``content`` (same size, ``"residual"``); or 0.5 + linear (clamped to [0, 1]
+def to_rgb(spec: GeneratorSpec, head: torch.Tensor, clamp: bool = True) -> torch.Tensor:
+    """The head's (B, 3, H, W) output as an image: sigmoid, or 0.5 + linear (clamped to [0, 1]
     unless ``clamp`` is false, as in training, where the loss must see out-of-range values)."""
     if spec.output == "sigmoid":
         return torch.sigmoid(head)
-    if spec.output == "residual":
-        if content is None or content.shape[-2:] != head.shape[-2:]:
-            raise ValueError("a residual output needs the content image at the output's size")
-        return torch.sigmoid(head + torch.logit(content.clamp(LOGIT_EPS, 1 - LOGIT_EPS)))
     image = head + 0.5
     return image.clamp(0, 1) if clamp else image
 

@@ -129,9 +129,9 @@ class FastGenerator:
         """
         with strict_float32(self.device, self.dtype):
             return self._forward([self.prepare(x)
-                                  for x in _with_content(self.spec, noise, content)], content)
+                                  for x in _with_content(self.spec, noise, content)])
 
-    def _forward(self, inputs: list[torch.Tensor], content=None) -> torch.Tensor:
+    def _forward(self, inputs: list[torch.Tensor]) -> torch.Tensor:
         x = run_block(self.branches[-1], inputs[-1], circular=True)
         for depth in range(1, self.spec.scales):
             scale = self.spec.scales - 1 - depth
@@ -141,10 +141,10 @@ class FastGenerator:
             else:
                 up = F.interpolate(x, size=fine.shape[-2:], mode="nearest")
                 x = run_block(self.mixers[depth - 1], torch.cat([up, fine], 1), circular=True)
-        return self.rgb(x, content)
+        return self.rgb(x)
 
-    def rgb(self, features: torch.Tensor, content: torch.Tensor | None = None) -> torch.Tensor:
-        return head_rgb(self.spec, self.head, features, content)
+    def rgb(self, features: torch.Tensor) -> torch.Tensor:
+        return head_rgb(self.spec, self.head, features)
 
 
 _FOLDED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -188,14 +188,10 @@ def compute_conv(weight: torch.Tensor, bias: torch.Tensor, device: torch.device,
     return Conv(to_compute(weight, device, dtype), bias.to(device, dtype))
 
 
-def head_rgb(spec, head: Conv, features: torch.Tensor,
-             content: torch.Tensor | None = None) -> torch.Tensor:
-    """Final 1×1 conv and output map (:func:`..nets.generator.to_rgb`; ``content``, float, for
-    a residual output) -> (B, 3, H, W) float32."""
-    out = F.conv2d(features, head.weight, head.bias).float()
-    if content is not None:
-        content = content.to(out.device, torch.float32)
-    return to_rgb(spec, out, content=content).contiguous()
+def head_rgb(spec, head: Conv, features: torch.Tensor) -> torch.Tensor:
+    """Final 1×1 conv and output map (:func:`..nets.generator.to_rgb`) -> (B, 3, H, W) float32."""
+    out = F.conv2d(features, head.weight, head.bias)
+    return to_rgb(spec, out.float()).contiguous()
 
 
 def _with_content(spec, noise: list[torch.Tensor], content: torch.Tensor | None):

@@ -102,15 +102,15 @@ class InstanceNormRunner:
         if inputs[0].shape[0] != 1:
             raise ValueError("the instance-norm fast path takes one image at a time")
         with strict_float32(self.device, self.dtype):
-            return self._forward(inputs, stats, content)
+            return self._forward(inputs, stats)
 
-    def _forward(self, inputs: list[torch.Tensor], stats: Stats, content=None) -> torch.Tensor:
+    def _forward(self, inputs: list[torch.Tensor], stats: Stats) -> torch.Tensor:
         x = run_norm_block(self.branches[-1], inputs[-1], stats)
         for depth in range(1, self.spec.scales):
             scale = self.spec.scales - 1 - depth
             fine = run_norm_block(self.branches[scale], inputs[scale], stats)
             x = self._mix(depth - 1, x, fine, stats)
-        return head_rgb(self.spec, self.head, x, content)
+        return head_rgb(self.spec, self.head, x)
 
     def _mix(self, index: int, coarse: torch.Tensor, fine: torch.Tensor, stats: Stats):
         """Join (both norms folded into the mixer's first conv) and the mixer block."""

@@ -70,7 +70,7 @@ def train_style_model(style: str | Path, content_dir: str | Path, card: ModelCar
     config.validate()
     reporter = reporter or Reporter()
     image = image_tensor(style)
-    pool = ContentPool.from_dir(content_dir, config.size, config.content_side)
+    pool = ContentPool.from_dir(content_dir, config.size)
     run_dir = env.runs_dir() / card.name
     if not resume and checkpoint_path(run_dir).exists():
         if not restart:

@@ -68,10 +68,6 @@ class StyleConfig(TrainConfig):
     # its own border is zero-padded too, and a continued painting has not been measured
     # (textures continue theirs: TrainConfig.exemplar_border).
     exemplar_border: str = "zero"
-    # Short side the content photos are shrunk to before cropping (0: 2 × size). Crops of
-    # size … 2 × size are taken from them, so a larger value shows the stylizer its content
-    # at a larger scale.
-    content_side: int = 0
 
     def validate(self) -> StyleConfig:
         super().validate()
@@ -141,14 +137,14 @@ class ContentPool:
     names: list[str]
 
     @classmethod
-    def from_dir(cls, folder: str | Path, crop: int, side: int = 0) -> ContentPool:
+    def from_dir(cls, folder: str | Path, crop: int) -> ContentPool:
         folder = Path(folder)
         if not folder.is_dir():
             raise InputError(f"--content {folder} is not a folder of images")
         files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         if not files:
             raise InputError(f"--content {folder} holds no images ({', '.join(IMAGE_SUFFIXES)})")
-        images = [resize_short_side(image_tensor(p), side or 2 * crop) for p in files]
+        images = [resize_short_side(image_tensor(p), 2 * crop) for p in files]
         small = [p.name for p, im in zip(files, images) if min(im.shape[-2:]) < crop]
         if small:
             raise InputError(f"content images smaller than the {crop}px crop: {small[:3]}")
@@ -161,7 +157,7 @@ class ContentPool:
         for _ in range(n):
             image = self.images[int(torch.randint(len(self.images), (1,), generator=rng))]
             h, w = image.shape[-2:]
-            side = int(torch.randint(size, min(h, w, 2 * size) + 1, (1,), generator=rng))
+            side = int(torch.randint(size, min(h, w) + 1, (1,), generator=rng))
             top = int(torch.randint(h - side + 1, (1,), generator=rng))
             left = int(torch.randint(w - side + 1, (1,), generator=rng))
             crop = image[None, :, top:top + side, left:left + side]
