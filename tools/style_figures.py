@@ -40,7 +40,7 @@ STYLE_NOTES = {
     "10 s of Adam from the photo, 6 steps here: 3.30e9), content loss 2.41e4 (session 8: "
     "3.27e4; Adam's 10 s: 3.29e3, 7.3× lower). `benchmarks/stylize_frontier.py`: Adam "
     "reaches this style loss at step 20 with content 4.9e3 (4.9× lower; session 8's model: "
-    "7.6×).",
+    "7.6×); at 256² (`--size 256 --steps 150`) at step 50 with content 1.04e4 (3.4× lower).",
     "vangogh-nightcafe": "(session 16: the `cpu` preset's 2000 iterations, 5× session 8's) the "
     "café's red, green and yellow palette with visible brush texture; faces, the astronaut's "
     "orange suit and blue patch, windows and reflections stay readable, more so than session "
@@ -50,7 +50,8 @@ STYLE_NOTES = {
     "(256² centre squares). `benchmarks/stylize.py` at 512²: style loss 1.49e9 (session 8: "
     "1.55e9; photo 5.17e9; 10 s of Adam, 6 steps: 2.54e9), content 1.79e4 (session 8: "
     "2.56e4; Adam's 10 s: 3.05e3, 5.9× lower). `benchmarks/stylize_frontier.py`: Adam reaches "
-    "this style loss at step 14 with content 3.9e3 (4.6× lower; session 8's model: 6.7×).",
+    "this style loss at step 14 with content 3.9e3 (4.6× lower; session 8's model: 6.7×); at "
+    "256² (`--size 256 --steps 150`) at step 46 with content 9.3e3 (3.0× lower).",
 }
 
 

@@ -57,6 +57,7 @@ def trained_config(meta: dict) -> StyleConfig:
     return StyleConfig(**{k: tuple(v) if isinstance(v, list) else v
                           for k, v in meta.get("training", {}).items() if k in known})
 
+
 def train_style_model(style: str | Path, content_dir: str | Path, card: ModelCard,
                       config: StyleConfig, reporter: Reporter | None = None,
                       resume: bool = False, restart: bool = False, device="cpu",
