@@ -29,18 +29,20 @@ STRENGTHS = (0.01, 0.1, 1.0, 10.0)
 # What a person sees in stylization-styles.jpg, and what benchmarks/stylize.py measured (512²
 # astronaut, vgg16 losses of the model's own objective; written by looking and measuring).
 STYLE_NOTES = {
-    "vangogh-auvers": "(session 16: the `cpu` preset's 2000 iterations, 5× session 8's) the "
-    "painting's ochre, cobalt and green palette and its short brush strokes over every photo, "
-    "skies in horizontal cobalt strokes; buildings, faces, the flag's red and the cat's "
-    "whiskers stay readable, sharper than session 8's model. Session 8's round bright-cobalt "
-    "patch in Tower Bridge's night sky is gone. Defects: the cat's irises turn cobalt blue; "
-    "content-free photos (the Hubble deep field) become an ochre and blue mottle. Seen on all "
-    "14 corpus photos (256² centre squares). `python benchmarks/stylize.py --model "
-    "vangogh-auvers --sizes 512`: style loss 1.56e9 (session 8: 2.05e9; the photo 6.42e9; "
-    "10 s of Adam from the photo, 6 steps here: 3.30e9), content loss 2.41e4 (session 8: "
-    "3.27e4; Adam's 10 s: 3.29e3, 7.3× lower). `benchmarks/stylize_frontier.py`: Adam "
-    "reaches this style loss at step 20 with content 4.9e3 (4.9× lower; session 8's model: "
-    "7.6×); at 256² (`--size 256 --steps 150`) at step 50 with content 1.04e4 (3.4× lower).",
+    "vangogh-auvers": "(session 17: the `cpu` preset on 256² content crops, 2000 iterations of "
+    "4 × 256², 4× session 16's pixels) the painting's ochre, cobalt and green palette with "
+    "bolder, longer strokes than session 16's model: skies in dense cobalt brushwork, walls and "
+    "sand ochre; buildings, faces, the flag and the cat's whiskers stay readable. Defects: "
+    "solid cobalt patches where the photo has a saturated or dark area: the cat's irises, the "
+    "roofs of Nagoya castle, the espresso saucer, a round blob in the Hubble deep field; night "
+    "photos (Sydney, Tower Bridge, the launch pad) turn to daylight ochre under a cobalt sky. "
+    "Seen on all 14 corpus photos (256² centre squares) beside session 16's model. "
+    "`python benchmarks/stylize.py --model vangogh-auvers --sizes 512`: style loss 7.92e8 "
+    "(session 16: 1.56e9; the photo 6.42e9; 10 s of Adam from the photo, 5 steps here: "
+    "3.53e9), content loss 2.35e4 (session 16: 2.41e4; Adam's 10 s: 3.19e3, 7.4× lower). "
+    "`benchmarks/stylize_frontier.py`: Adam reaches this style loss at step 36 with content "
+    "6.4e3 (3.6× lower; session 16's model: 4.9×, session 8's: 7.6×); at 256² (`--size 256 "
+    "--steps 150`) at step 58 with content 1.18e4 (2.7× lower; session 16's: 3.4×).",
     "vangogh-nightcafe": "(session 16: the `cpu` preset's 2000 iterations, 5× session 8's) the "
     "café's red, green and yellow palette with visible brush texture; faces, the astronaut's "
     "orange suit and blue patch, windows and reflections stay readable, more so than session "
@@ -160,7 +162,8 @@ def write_card(name: str, model, folder: Path) -> Path:
          f"{t.get('final_loss') or 0:.4g}"),
         ("- reproduce: `texnet train style ../shared/corpus/styles/"
          f"{meta.get('source')} --content ../shared/corpus/content --name {name} "
-         f"--iterations {t.get('completed_iterations')} --norm {model.spec.norm} "
+         f"--iterations {t.get('completed_iterations')} --size {t.get('size')} "
+         f"--norm {model.spec.norm} "
          f"--content-weight {t.get('content_weight')} --color-weight "
          f"{t.get('color_weight', 0):g} --style-size {t.get('exemplar_max_side')} "
          f"--precision {t.get('precision', 'float32')}` (cpu preset)"),
