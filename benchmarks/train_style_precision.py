@@ -84,5 +84,6 @@ def main() -> None:
                        lambda run: step_seconds(run, descriptor, grams, pool, colors),
                        lambda: agreement(config, descriptor, grams, pool))
 
+
 if __name__ == "__main__":
     main()
